@@ -328,10 +328,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
         await writeFile(file, `--- ${new Date().toISOString()} starting ${name}\n`, { flag: 'a' });
         let pid: number;
         if (name === 'synapse') {
-          const dir = join(
-            paths.data,
-            `synapse-${base.serverName.replace(/[^A-Za-z0-9.-]/g, '-')}`,
-          );
+          const dir = synapseDataDir(info);
           await mkdir(join(dir, 'media'), { recursive: true });
           const configPath = join(dir, 'homeserver.yaml');
           const logConfigPath = join(dir, 'log.config.yaml');
@@ -408,6 +405,12 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
     log(`stack: all healthy (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return info;
   });
+}
+
+/** Synapse's directory (config, sqlite database, media, signing key) for a stack. */
+export function synapseDataDir(info: Pick<StackInfo, 'dataDir' | 'serverName'>): string {
+  const safeName = info.serverName.replace(/[^A-Za-z0-9.-]/g, '-');
+  return join(stackPaths(info.dataDir).data, `synapse-${safeName}`);
 }
 
 /** True if the instance directory has any recorded state or pid files. */

@@ -226,7 +226,13 @@ export async function createRoom(
     invite: invite.map((u) => u.userId),
     power_level_content_override: opts.powerLevelContentOverride ?? DEFAULT_CALL_POWER_LEVELS,
     initial_state: opts.encrypted
-      ? [{ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } }]
+      ? [
+          {
+            type: 'm.room.encryption',
+            state_key: '',
+            content: { algorithm: 'm.megolm.v1.aes-sha2' },
+          },
+        ]
       : [],
   };
   if (opts.name !== undefined) body['name'] = opts.name;
@@ -240,7 +246,10 @@ export async function createRoom(
   if (opts.autoJoin) {
     for (const user of invite) await joinRoom(info, user, res.room_id);
   }
-  return { roomId: res.room_id, ...(res.room_alias === undefined ? {} : { alias: res.room_alias }) };
+  return {
+    roomId: res.room_id,
+    ...(res.room_alias === undefined ? {} : { alias: res.room_alias }),
+  };
 }
 
 /** `POST /_matrix/client/v3/user/{userId}/openid/request_token`. */
@@ -252,6 +261,10 @@ export async function requestOpenIdToken(
     info.homeserverUrl,
     'POST',
     `/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`,
-    { accessToken: user.accessToken, body: {}, endpoint: 'POST /_matrix/client/v3/user/{userId}/openid/request_token' },
+    {
+      accessToken: user.accessToken,
+      body: {},
+      endpoint: 'POST /_matrix/client/v3/user/{userId}/openid/request_token',
+    },
   );
 }
