@@ -1,0 +1,61 @@
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import json from '@rollup/plugin-json';
+import typescript from '@rollup/plugin-typescript';
+import esbuild from 'rollup-plugin-esbuild';
+import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
+import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
+import pkg from './package.json' with { type: 'json' };
+
+const peers = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+const isPeer = (id) => peers.some((p) => id === p || id.startsWith(`${p}/`));
+
+/** `dist/`: unbundled ESM plus declarations, for bundler users. */
+const dist = {
+  input: ['src/index.ts', 'src/define.ts', 'src/core/index.ts'],
+  external: isPeer,
+  output: {
+    dir: 'dist',
+    format: 'es',
+    preserveModules: true,
+    preserveModulesRoot: 'src',
+    sourcemap: true,
+  },
+  plugins: [
+    typescript({
+      tsconfig: './tsconfig.build.json',
+      noEmitOnError: true,
+    }),
+  ],
+};
+
+/**
+ * `cdn/`: one small self-registering entry. livekit-client, matrix-js-sdk, the
+ * crypto wasm and the E2EE worker are split out and load only when a call needs them.
+ */
+const cdn = {
+  input: { 'matrix-call': 'src/define.ts' },
+  output: {
+    dir: 'cdn',
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    assetFileNames: 'assets/[name]-[hash][extname]',
+    sourcemap: true,
+  },
+  plugins: [
+    nodeResolve({ browser: true, preferBuiltins: false, exportConditions: ['production'] }),
+    commonjs(),
+    json(),
+    esbuild({ target: 'es2022', minify: true, tsconfig: './tsconfig.json' }),
+    packageUrl(),
+    importMetaAssets({ include: ['**/*.mjs', 'src/**/*.ts'] }),
+  ],
+  onwarn(warning, warn) {
+    // matrix-js-sdk and its dependencies use `this` at module level and circular imports; both are harmless.
+    if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return;
+    warn(warning);
+  },
+};
+
+export default [dist, cdn];
