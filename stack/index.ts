@@ -302,6 +302,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
     // Leftovers of a crashed or half-finished start.
     await stopStack({ dataDir, log });
 
+    // Fail fast on taken ports, before a possibly long install (and again right after it).
+    await assertPortsFree(portRequirements(ports, services));
     const t0 = performance.now();
     const components: ('synapse' | 'livekit')[] = [];
     if (services.includes('synapse')) components.push('synapse');

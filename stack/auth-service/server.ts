@@ -178,7 +178,11 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
   const isFullAccess = (serverName: string) =>
     (fullAccess.length === 1 && fullAccess[0] === '*') || fullAccess.includes(serverName);
 
-  async function verify(token: OpenIdToken, claimedUserId: string | undefined): Promise<string> {
+  async function verify(
+    entry: RequestLog,
+    token: OpenIdToken,
+    claimedUserId: string | undefined,
+  ): Promise<string> {
     let sub: string;
     try {
       sub = await lookupOpenIdUser(
@@ -190,6 +194,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     } catch (err) {
       throw unauthorised(err instanceof OpenIdError ? err.message : 'userinfo lookup failed');
     }
+    entry.user = sub;
     if (claimedUserId !== undefined && claimedUserId !== sub) {
       throw unauthorised(
         `claimed_user_id ${JSON.stringify(claimedUserId)} is not ${JSON.stringify(sub)}`,
@@ -205,8 +210,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     claimedUserId: string | undefined,
     names: (sub: string) => { room: string; identity: string },
   ): Promise<{ url: string; jwt: string }> {
-    const sub = await verify(token, claimedUserId);
-    entry.user = sub;
+    const sub = await verify(entry, token, claimedUserId);
     const full = isFullAccess(token.matrix_server_name);
     entry.access = full ? 'full' : 'restricted';
     if (delay.delay_id !== '') {
