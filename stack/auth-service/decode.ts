@@ -18,7 +18,8 @@ export class DecodeError extends Error {
   override readonly name = 'DecodeError';
 }
 
-const GO_INT_MAX = 9223372036854775807;
+/** Go's `int` is 64-bit: integers in [-2^63, 2^63). */
+const GO_INT_LIMIT = 2 ** 63;
 
 /** Decode UTF-8 the way Go's JSON decoder does: each invalid byte becomes one U+FFFD. */
 export function decodeUtf8GoStyle(bytes: Uint8Array): string {
@@ -119,7 +120,12 @@ function decodeValue(value: unknown, type: FieldType, path: string, current: unk
     return value;
   }
   if (type === 'int') {
-    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > GO_INT_MAX) {
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < -GO_INT_LIMIT ||
+      value >= GO_INT_LIMIT
+    ) {
       throw new DecodeError(`${path}: expected an integer`);
     }
     return value;
@@ -139,12 +145,12 @@ function decodeValue(value: unknown, type: FieldType, path: string, current: unk
 }
 
 /** Decode a request body into a struct described by `schema`, or throw `DecodeError`. */
-export function decodeStruct<T>(body: Uint8Array, schema: StructSchema): T {
+export function decodeStruct(body: Uint8Array, schema: StructSchema): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(firstJsonValue(decodeUtf8GoStyle(body)));
   } catch {
     throw new DecodeError('body is not valid JSON');
   }
-  return decodeValue(parsed, schema, '', zeroValue(schema)) as T;
+  return decodeValue(parsed, schema, '', zeroValue(schema));
 }

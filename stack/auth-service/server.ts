@@ -271,14 +271,14 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
   async function handlePost(req: IncomingMessage, entry: RequestLog): Promise<object> {
     const body = await readBody(req, maxBody);
     if (entry.path === '/sfu/get') {
-      const r = decodeOrThrow<LegacyRequest>(body, LEGACY_SCHEMA);
+      const r = decodeOrThrow(body, LEGACY_SCHEMA) as LegacyRequest;
       validateLegacy(r);
       return issue(entry, r.openid_token, r, undefined, (sub) => ({
         room: liveKitRoomAlias(r.room, DEFAULT_SLOT_ID),
         identity: legacyLiveKitIdentity(sub, r.device_id),
       }));
     }
-    const r = decodeOrThrow<TokenRequest>(body, TOKEN_SCHEMA);
+    const r = decodeOrThrow(body, TOKEN_SCHEMA) as TokenRequest;
     validateToken(r);
     return issue(entry, r.openid_token, r, r.member.claimed_user_id, (sub) => ({
       room: liveKitRoomAlias(r.room_id, r.slot_id),
@@ -386,9 +386,9 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
   };
 }
 
-function decodeOrThrow<T>(body: Buffer, schema: StructSchema): T {
+function decodeOrThrow(body: Buffer, schema: StructSchema): unknown {
   try {
-    return decodeStruct<T>(body, schema);
+    return decodeStruct(body, schema);
   } catch (err) {
     const reason = err instanceof DecodeError ? err.message : 'decode failed';
     throw new HttpError(400, 'M_NOT_JSON', 'Error reading request', reason);

@@ -53,14 +53,14 @@ async function post(base: string, path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     ...(typeof body === 'string' ? { body } : { json: body }),
   });
-  if (typeof res.json?.['jwt'] === 'string') secrets.push(res.json['jwt']);
+  if (typeof res.json['jwt'] === 'string') secrets.push(res.json['jwt']);
   return res;
 }
 
 function assertError(res: Awaited<ReturnType<typeof request>>, status: number, errcode: string) {
   assert.equal(res.status, status, res.text);
-  assert.equal(res.json?.['errcode'], errcode, res.text);
-  assert.equal(typeof res.json?.['error'], 'string');
+  assert.equal(res.json['errcode'], errcode, res.text);
+  assert.equal(typeof res.json['error'], 'string');
   for (const secret of secrets)
     assert.ok(!res.text.includes(secret), 'a token leaked into an error');
 }
@@ -71,7 +71,7 @@ async function assertStillServing(base: string) {
   assert.equal(health.status, 200);
   const ok = await post(base, '/get_token', await goodGetToken());
   assert.equal(ok.status, 200, ok.text);
-  assert.equal(typeof ok.json?.['jwt'], 'string');
+  assert.equal(typeof ok.json['jwt'], 'string');
 }
 
 before(async () => {
@@ -86,10 +86,10 @@ after(async () => {
   await stack.release();
 });
 
-describe('main auth service', () => {
+void describe('main auth service', () => {
   const base = () => info.authServiceUrl;
 
-  test('missing fields → 400 M_BAD_JSON', { timeout: 60_000 }, async () => {
+  void test('missing fields → 400 M_BAD_JSON', { timeout: 60_000 }, async () => {
     const good = await goodGetToken();
     const cases: [string, unknown][] = [
       ['/get_token', { ...good, room_id: '' }],
@@ -111,26 +111,30 @@ describe('main auth service', () => {
     await assertStillServing(base());
   });
 
-  test('non-JSON, unknown fields, wrong types → 400 M_NOT_JSON', { timeout: 60_000 }, async () => {
-    const good = await goodGetToken();
-    const cases: [string, unknown][] = [
-      ['/get_token', 'this is not json'],
-      ['/get_token', ''],
-      ['/get_token', '{"room_id": "!a:b",'],
-      ['/get_token', { ...good, unexpected: true }],
-      ['/get_token', { ...good, member: { ...good.member, extra: 1 } }],
-      ['/get_token', { ...good, room_id: 42 }],
-      ['/get_token', { ...good, openid_token: { ...good.openid_token, expires_in: 'soon' } }],
-      ['/sfu/get', '[1,2,3]'],
-      ['/sfu/get', { room: roomId, openid_token: good.openid_token, device_id: ['D'] }],
-    ];
-    for (const [path, body] of cases) {
-      assertError(await post(base(), path, body), 400, 'M_NOT_JSON');
-    }
-    await assertStillServing(base());
-  });
+  void test(
+    'non-JSON, unknown fields, wrong types → 400 M_NOT_JSON',
+    { timeout: 60_000 },
+    async () => {
+      const good = await goodGetToken();
+      const cases: [string, unknown][] = [
+        ['/get_token', 'this is not json'],
+        ['/get_token', ''],
+        ['/get_token', '{"room_id": "!a:b",'],
+        ['/get_token', { ...good, unexpected: true }],
+        ['/get_token', { ...good, member: { ...good.member, extra: 1 } }],
+        ['/get_token', { ...good, room_id: 42 }],
+        ['/get_token', { ...good, openid_token: { ...good.openid_token, expires_in: 'soon' } }],
+        ['/sfu/get', '[1,2,3]'],
+        ['/sfu/get', { room: roomId, openid_token: good.openid_token, device_id: ['D'] }],
+      ];
+      for (const [path, body] of cases) {
+        assertError(await post(base(), path, body), 400, 'M_NOT_JSON');
+      }
+      await assertStillServing(base());
+    },
+  );
 
-  test(
+  void test(
     'wrong method → 405; preflight → 200 with CORS; unknown path → 404',
     { timeout: 30_000 },
     async () => {
@@ -159,7 +163,7 @@ describe('main auth service', () => {
     },
   );
 
-  test('1 MB body → 413', { timeout: 30_000 }, async () => {
+  void test('1 MB body → 413', { timeout: 30_000 }, async () => {
     const good = await goodGetToken();
     const big = JSON.stringify({ ...good, padding: 'x'.repeat(1024 * 1024) });
     assertError(await post(base(), '/get_token', big), 413, 'M_TOO_LARGE');
@@ -167,7 +171,7 @@ describe('main auth service', () => {
     await assertStillServing(base());
   });
 
-  test(
+  void test(
     'forged, garbage and expired OpenID tokens → 401 M_UNAUTHORIZED',
     { timeout: 60_000 },
     async () => {
@@ -212,7 +216,7 @@ describe('main auth service', () => {
     },
   );
 
-  test('claimed_user_id ≠ sub → 401 M_UNAUTHORIZED', { timeout: 30_000 }, async () => {
+  void test('claimed_user_id ≠ sub → 401 M_UNAUTHORIZED', { timeout: 30_000 }, async () => {
     const good = await goodGetToken();
     const bob = await registerUser(info);
     secrets.push(bob.accessToken);
@@ -224,7 +228,7 @@ describe('main auth service', () => {
     await assertStillServing(base());
   });
 
-  test(
+  void test(
     'delegation of delayed events is refused → 400 M_BAD_JSON',
     { timeout: 30_000 },
     async () => {
@@ -240,7 +244,7 @@ describe('main auth service', () => {
     },
   );
 
-  test('the service log contains no token', { timeout: 30_000 }, async () => {
+  void test('the service log contains no token', { timeout: 30_000 }, async () => {
     const logPath = info.logs.auth;
     assert.ok(logPath, 'auth log path recorded');
     await sleep(200); // log lines are written when responses close
@@ -252,7 +256,7 @@ describe('main auth service', () => {
   });
 });
 
-describe('second instance: restricted homeserver and fake homeservers', () => {
+void describe('second instance: restricted homeserver and fake homeservers', () => {
   let fakeHs: Server;
   let fakeUrl: string;
   let restricted: AuthService;
@@ -270,7 +274,10 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
       else if (token === 'no-sub') json(200, {});
       else if (token === 'not-json') res.writeHead(200).end('hello');
       else if (token === 'server-error') json(500, { errcode: 'M_UNKNOWN' });
-      else if (token === 'slow') setTimeout(() => json(200, { sub: '@x:fake.example' }), 3000);
+      else if (token === 'slow')
+        setTimeout(() => {
+          json(200, { sub: '@x:fake.example' });
+        }, 3000);
       else json(401, { errcode: 'M_UNKNOWN_TOKEN' });
     });
     await new Promise<void>((resolve) => fakeHs.listen(0, '127.0.0.1', resolve));
@@ -289,7 +296,11 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
   after(async () => {
     await restricted.close();
     fakeHs.closeAllConnections();
-    await new Promise<void>((resolve) => fakeHs.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      fakeHs.close(() => {
+        resolve();
+      }),
+    );
   });
 
   const fakeRequest = (accessToken: string) => ({
@@ -304,13 +315,13 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
     member: { id: 'm', claimed_user_id: '@x:fake.example', claimed_device_id: 'D' },
   });
 
-  test(
+  void test(
     'a sub from another server → 401; the fake homeserver path itself works',
     { timeout: 30_000 },
     async () => {
       const ok = await post(restricted.url, '/get_token', fakeRequest('good'));
       assert.equal(ok.status, 200, ok.text);
-      assert.equal(jwtPayload(ok.json?.['jwt'] as string)['iss'], info.livekitApiKey);
+      assert.equal(jwtPayload(ok.json['jwt'] as string)['iss'], info.livekitApiKey);
 
       const other = fakeRequest('other-server');
       other.member.claimed_user_id = '@x:other.example';
@@ -328,7 +339,7 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
     },
   );
 
-  test(
+  void test(
     'broken or slow homeservers → 401, bounded by the timeout',
     { timeout: 30_000 },
     async () => {
@@ -355,7 +366,7 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
     },
   );
 
-  test(
+  void test(
     'non-full-access: token issued, but LiveKit refuses until the room exists',
     { timeout: 60_000 },
     async () => {
@@ -363,7 +374,7 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
       const body = { ...(await goodGetToken()), room_id: fresh };
       const res = await post(restricted.url, '/get_token', body);
       assert.equal(res.status, 200, res.text); // like lk-jwt-service: no room check here
-      const jwt = res.json?.['jwt'] as string;
+      const jwt = res.json['jwt'] as string;
       const alias = (jwtPayload(jwt)['video'] as Record<string, string>)['room'];
       assert.ok(alias);
 
@@ -405,7 +416,7 @@ describe('second instance: restricted homeserver and fake homeservers', () => {
     },
   );
 
-  test('its log lines carry user and status, never a token', () => {
+  void test('its log lines carry user and status, never a token', () => {
     const joined = logLines.join('\n');
     assert.match(joined, /"status":401/);
     assert.match(joined, /"user":"@x:fake\.example"/);

@@ -14,15 +14,15 @@ const schema: StructSchema = {
   n: 'int',
   inner: { id: 'string' },
 };
-const decode = (text: string) => decodeStruct<Record<string, unknown>>(Buffer.from(text), schema);
+const decode = (text: string) => decodeStruct(Buffer.from(text), schema) as Record<string, unknown>;
 
-test('zero values for absent and null fields; null body is an empty struct', () => {
+void test('zero values for absent and null fields; null body is an empty struct', () => {
   assert.deepEqual(decode('{}'), { room: '', n: 0, inner: { id: '' } });
   assert.deepEqual(decode('{"room":null,"inner":null}'), { room: '', n: 0, inner: { id: '' } });
   assert.deepEqual(decode('null'), { room: '', n: 0, inner: { id: '' } });
 });
 
-test('keys match exactly, else case-insensitively', () => {
+void test('keys match exactly, else case-insensitively', () => {
   assert.deepEqual(decode('{"ROOM":"r","Inner":{"ID":"x"}}'), {
     room: 'r',
     n: 0,
@@ -30,7 +30,7 @@ test('keys match exactly, else case-insensitively', () => {
   });
 });
 
-test('unknown fields, wrong types and non-JSON are errors', () => {
+void test('unknown fields, wrong types and non-JSON are errors', () => {
   for (const body of [
     '{"room":"r","extra":1}',
     '{"inner":{"id":"x","extra":true}}',
@@ -48,7 +48,7 @@ test('unknown fields, wrong types and non-JSON are errors', () => {
   }
 });
 
-test('only the first JSON value is read (trailing data ignored, like Go)', () => {
+void test('only the first JSON value is read (trailing data ignored, like Go)', () => {
   assert.deepEqual(decode('{"room":"a}"} trailing {garbage'), {
     room: 'a}',
     n: 0,
@@ -56,7 +56,7 @@ test('only the first JSON value is read (trailing data ignored, like Go)', () =>
   });
 });
 
-test('invalid UTF-8 becomes one U+FFFD per bad byte', () => {
+void test('invalid UTF-8 becomes one U+FFFD per bad byte', () => {
   assert.equal(decodeUtf8GoStyle(Buffer.from([0x61, 0xff, 0xfe, 0x62])), 'a\uFFFD\uFFFDb');
   // Truncated 3-byte sequence: Go replaces each byte (WHATWG would give one U+FFFD).
   assert.equal(decodeUtf8GoStyle(Buffer.from([0xe2, 0x82, 0x41])), '\uFFFD\uFFFDA');
@@ -65,7 +65,7 @@ test('invalid UTF-8 becomes one U+FFFD per bad byte', () => {
   assert.equal(decodeUtf8GoStyle(Buffer.from('é😀', 'utf8')), 'é😀');
 });
 
-test('override map syntax server=url,server2=url2', () => {
+void test('override map syntax server=url,server2=url2', () => {
   const map = parseOverrides(' localhost:8008=http://127.0.0.1:8008 , other.example=http://x ');
   assert.deepEqual(Object.fromEntries(map), {
     'localhost:8008': 'http://127.0.0.1:8008',

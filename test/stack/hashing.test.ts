@@ -18,14 +18,14 @@ import { decodeUtf8GoStyle } from '../../stack/auth-service/decode.js';
 const sha256b64 = (bytes: string | Buffer) =>
   createHash('sha256').update(bytes).digest('base64').replace(/=+$/, '');
 
-test('MSC4195 identity test vector', () => {
+void test('MSC4195 identity test vector', () => {
   assert.equal(
     liveKitIdentity('@alice:example.com', 'DEVICE123', 'memberABC'),
     'J+T45tGruxc+HrUOqJJlyQSV33m728Cme4+vt8/SWrU',
   );
 });
 
-test('room alias is unpadded std base64 of sha256 over ["room","m.call#ROOM"]', () => {
+void test('room alias is unpadded std base64 of sha256 over ["room","m.call#ROOM"]', () => {
   const roomId = '!room:localhost:8008';
   const alias = liveKitRoomAlias(roomId);
   assert.equal(alias, 'AR9g5B15ZsNxdlu21fjs87642vOb7tPw3yw3+a+7P0c'); // from Go
@@ -37,7 +37,7 @@ test('room alias is unpadded std base64 of sha256 over ["room","m.call#ROOM"]', 
   assert.notEqual(liveKitRoomAlias(roomId, 'm.call#other'), alias);
 });
 
-test('Go json.Marshal escaping of <, >, &, U+2028 and U+2029', () => {
+void test('Go json.Marshal escaping of <, >, &, U+2028 and U+2029', () => {
   const values = ['@a<b>&c:example.com', 'DEV<>&', 'm\u2028x\u2029y'];
   assert.equal(
     goJsonMarshalStrings(values).toString('utf8'),
@@ -49,7 +49,7 @@ test('Go json.Marshal escaping of <, >, &, U+2028 and U+2029', () => {
   assert.notEqual(identity, sha256b64(JSON.stringify(values)));
 });
 
-test('control characters, quotes, non-ASCII and lone surrogates match Go', () => {
+void test('control characters, quotes, non-ASCII and lone surrogates match Go', () => {
   // Go: json.Unmarshal of the request text below, then json.Marshal + sha256. Go's decoder
   // turns the lone surrogate escapes into U+FFFD; JSON.parse keeps them.
   const body = '["ctl\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\\"\\\\/","é😀","\\udc00\\ud800invalid"]';
@@ -62,7 +62,7 @@ test('control characters, quotes, non-ASCII and lone surrogates match Go', () =>
   assert.equal(liveKitIdentity(...values), 'sMxLFSkULtl8IDAfpFKyf6JZ2PUq6rtdMm47sg//z2M'); // from Go
 });
 
-test('invalid UTF-8 bytes in a request body hash like Go (one U+FFFD per byte)', () => {
+void test('invalid UTF-8 bytes in a request body hash like Go (one U+FFFD per byte)', () => {
   const body = Buffer.concat([
     Buffer.from('["raw'),
     Buffer.from([0xff, 0xfe, 0xe2, 0x82]),
@@ -73,7 +73,7 @@ test('invalid UTF-8 bytes in a request body hash like Go (one U+FFFD per byte)',
   assert.equal(liveKitIdentity(...values), '7/e/9HEFvB1eM2qDebyaK+Q/jA4Rp9zDi1/8yrwr/+c'); // from Go
 });
 
-test('legacy identity is user:device, unhashed', () => {
+void test('legacy identity is user:device, unhashed', () => {
   assert.equal(legacyLiveKitIdentity('@a:localhost:8008', 'DEV'), '@a:localhost:8008:DEV');
   assert.equal(legacyLiveKitIdentity('@a:b', ''), '@a:b:');
 });

@@ -32,7 +32,8 @@ export interface JsonResponse {
   status: number;
   headers: Headers;
   text: string;
-  json: Record<string, unknown> | undefined;
+  /** Parsed body; `{}` when the body is not a JSON object. */
+  json: Record<string, unknown>;
 }
 
 /** fetch with a timeout, returning status, headers and the parsed body. */
@@ -48,11 +49,12 @@ export async function request(
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
-  let json: Record<string, unknown> | undefined;
+  let json: Record<string, unknown> = {};
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
   } catch {
-    json = undefined;
+    // not JSON
   }
   return { status: res.status, headers: res.headers, text, json };
 }
@@ -69,7 +71,11 @@ export async function freePort(): Promise<number> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }

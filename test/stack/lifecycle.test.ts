@@ -7,10 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolvePorts } from '../../stack/config.js';
-import { PortInUseError, startStack } from '../../stack/index.js';
+import {
+  MissingPrerequisiteError,
+  PortInUseError,
+  ensureInstalled,
+  startStack,
+} from '../../stack/index.js';
 import { acquireStack, freePort } from './helpers.js';
 
-test(
+void test(
   'a taken port fails fast, naming the port and its holder; nothing starts',
   { timeout: 30_000 },
   async () => {
@@ -48,13 +53,17 @@ test(
       );
       assert.ok(!existsSync(join(dataDir, 'state.json')));
     } finally {
-      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        blocker.close(() => {
+          resolve();
+        }),
+      );
       await rm(dataDir, { recursive: true, force: true });
     }
   },
 );
 
-test('ports come from options, then MC_*_PORT, then defaults; bad values are rejected', () => {
+void test('ports come from options, then MC_*_PORT, then defaults; bad values are rejected', () => {
   assert.deepEqual(resolvePorts({}, {}), {
     synapse: 8008,
     livekit: 7880,
@@ -70,7 +79,7 @@ test('ports come from options, then MC_*_PORT, then defaults; bad values are rej
   assert.throws(() => resolvePorts({ auth: 8008 }, {}), /both 8008/);
 });
 
-test('starting a running stack again returns it unchanged', { timeout: 120_000 }, async () => {
+void test('starting a running stack again returns it unchanged', { timeout: 120_000 }, async () => {
   const stack = await acquireStack();
   try {
     const t0 = Date.now();
@@ -82,3 +91,33 @@ test('starting a running stack again returns it unchanged', { timeout: 120_000 }
     await stack.release();
   }
 });
+
+void test(
+  'missing Python or Go: the error names what to install',
+  { timeout: 30_000 },
+  async () => {
+    const installDir = await mkdtemp(join(tmpdir(), 'mc-stack-install-'));
+    const saved = { PYTHON: process.env['PYTHON'], GO: process.env['GO'] };
+    try {
+      process.env['PYTHON'] = '/nonexistent/python3';
+      process.env['GO'] = '/nonexistent/go';
+      await assert.rejects(
+        ensureInstalled(() => undefined, { installDir, components: ['synapse'] }),
+        (err: unknown) =>
+          err instanceof MissingPrerequisiteError &&
+          /apt-get install python3 python3-venv/.test(err.message),
+      );
+      await assert.rejects(
+        ensureInstalled(() => undefined, { installDir, components: ['livekit'] }),
+        (err: unknown) =>
+          err instanceof MissingPrerequisiteError && /Go >= 1\.26/.test(err.message),
+      );
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) Reflect.deleteProperty(process.env, k);
+        else process.env[k] = v;
+      }
+      await rm(installDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -37,7 +37,7 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-test('the instance is separate and recorded', { timeout: 10_000 }, async () => {
+void test('the instance is separate and recorded', { timeout: 10_000 }, async () => {
   assert.equal(info.noTransport, true);
   assert.deepEqual(info.services, ['synapse']);
   assert.notEqual(info.ports.synapse, 8008);
@@ -46,7 +46,7 @@ test('the instance is separate and recorded', { timeout: 10_000 }, async () => {
   assert.equal(recorded?.pids.synapse, info.pids.synapse);
 });
 
-test(
+void test(
   '/rtc/transports lists nothing and .well-known has no rtc_foci',
   { timeout: 30_000 },
   async () => {
@@ -57,12 +57,12 @@ test(
     );
     // Synapse with msc4143 on but no transports configured answers 200 {}.
     assert.equal(transports.status, 200, transports.text);
-    const list = transports.json?.['rtc_transports'];
+    const list = transports.json['rtc_transports'];
     assert.ok(list === undefined || (Array.isArray(list) && list.length === 0), transports.text);
 
     const wellKnown = await request(`http://${info.serverName}/.well-known/matrix/client`);
     assert.equal(wellKnown.status, 200);
-    assert.deepEqual(wellKnown.json?.['m.homeserver'], { base_url: `${info.homeserverUrl}/` });
-    assert.equal(wellKnown.json?.['org.matrix.msc4143.rtc_foci'], undefined, wellKnown.text);
+    assert.deepEqual(wellKnown.json['m.homeserver'], { base_url: `${info.homeserverUrl}/` });
+    assert.equal(wellKnown.json['org.matrix.msc4143.rtc_foci'], undefined, wellKnown.text);
   },
 );

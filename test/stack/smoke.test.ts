@@ -42,7 +42,7 @@ after(async () => {
   await stack.release();
 });
 
-test('users and an encrypted room with both joined', { timeout: 30_000 }, async () => {
+void test('users and an encrypted room with both joined', { timeout: 30_000 }, async () => {
   assert.match(alice.userId, new RegExp(`^@user-[0-9a-f]{12}:${info.serverName}$`));
   assert.notEqual(alice.userId, bob.userId);
   const auth = { authorization: `Bearer ${alice.accessToken}` };
@@ -51,32 +51,32 @@ test('users and an encrypted room with both joined', { timeout: 30_000 }, async 
     { headers: auth },
   );
   assert.equal(enc.status, 200);
-  assert.equal(enc.json?.['algorithm'], 'm.megolm.v1.aes-sha2');
+  assert.equal(enc.json['algorithm'], 'm.megolm.v1.aes-sha2');
   const members = await request(
     `${info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/joined_members`,
     { headers: auth },
   );
   assert.deepEqual(
-    Object.keys(members.json?.['joined'] as object).sort(),
+    Object.keys(members.json['joined'] as object).sort(),
     [alice.userId, bob.userId].sort(),
   );
   const pl = await request(
     `${info.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
     { headers: auth },
   );
-  const events = pl.json?.['events'] as Record<string, number>;
+  const events = pl.json['events'] as Record<string, number>;
   assert.equal(events['org.matrix.msc3401.call.member'], 0);
   assert.equal(events['m.room.power_levels'], 100);
 });
 
-test('MatrixRTC discovery: /rtc/transports and .well-known', { timeout: 30_000 }, async () => {
+void test('MatrixRTC discovery: /rtc/transports and .well-known', { timeout: 30_000 }, async () => {
   const expected = [{ type: 'livekit', livekit_service_url: info.authServiceUrl }];
   const transports = await request(
     `${info.homeserverUrl}/_matrix/client/unstable/org.matrix.msc4143/rtc/transports`,
     { headers: { authorization: `Bearer ${bob.accessToken}` } },
   );
   assert.equal(transports.status, 200);
-  assert.deepEqual(transports.json?.['rtc_transports'], expected);
+  assert.deepEqual(transports.json['rtc_transports'], expected);
   const anonymous = await request(
     `${info.homeserverUrl}/_matrix/client/unstable/org.matrix.msc4143/rtc/transports`,
   );
@@ -85,11 +85,11 @@ test('MatrixRTC discovery: /rtc/transports and .well-known', { timeout: 30_000 }
   // Clients discover from the user's server name, over plain http on loopback.
   const wellKnown = await request(`http://${info.serverName}/.well-known/matrix/client`);
   assert.equal(wellKnown.status, 200);
-  assert.deepEqual(wellKnown.json?.['m.homeserver'], { base_url: `${info.homeserverUrl}/` });
-  assert.deepEqual(wellKnown.json?.['org.matrix.msc4143.rtc_foci'], expected);
+  assert.deepEqual(wellKnown.json['m.homeserver'], { base_url: `${info.homeserverUrl}/` });
+  assert.deepEqual(wellKnown.json['org.matrix.msc4143.rtc_foci'], expected);
 });
 
-test('OpenID tokens → JWTs from /sfu/get and /get_token', { timeout: 30_000 }, async () => {
+void test('OpenID tokens → JWTs from /sfu/get and /get_token', { timeout: 30_000 }, async () => {
   const verifier = new TokenVerifier(info.livekitApiKey, info.livekitApiSecret);
   const expectedRoom = b64sha256(JSON.stringify([roomId, 'm.call#ROOM']));
 
@@ -104,8 +104,8 @@ test('OpenID tokens → JWTs from /sfu/get and /get_token', { timeout: 30_000 },
     });
     assert.equal(legacy.status, 200, legacy.text);
     assert.equal(legacy.headers.get('access-control-allow-origin'), '*');
-    assert.equal(legacy.json?.['url'], info.livekitUrl);
-    const legacyJwt = legacy.json?.['jwt'] as string;
+    assert.equal(legacy.json['url'], info.livekitUrl);
+    const legacyJwt = legacy.json['jwt'] as string;
     const legacyClaims = jwtPayload(legacyJwt);
     assert.equal(legacyClaims['sub'], `${user.userId}:${user.deviceId}`);
     assert.equal((legacyClaims['video'] as Record<string, unknown>)['room'], expectedRoom);
@@ -121,13 +121,13 @@ test('OpenID tokens → JWTs from /sfu/get and /get_token', { timeout: 30_000 },
       },
     });
     assert.equal(v2.status, 200, v2.text);
-    assert.equal(v2.json?.['url'], info.livekitUrl);
-    const claims = jwtPayload(v2.json?.['jwt'] as string);
+    assert.equal(v2.json['url'], info.livekitUrl);
+    const claims = jwtPayload(v2.json['jwt'] as string);
     assert.equal(claims['sub'], b64sha256(JSON.stringify([user.userId, user.deviceId, memberId])));
     assert.equal((claims['video'] as Record<string, unknown>)['room'], expectedRoom);
 
     // Signed with the stack's LiveKit key; grants and TTL as lk-jwt-service issues them.
-    const verified = await verifier.verify(v2.json?.['jwt'] as string);
+    const verified = await verifier.verify(v2.json['jwt'] as string);
     assert.deepEqual(verified.video, {
       roomJoin: true,
       room: expectedRoom,
@@ -146,7 +146,7 @@ test('OpenID tokens → JWTs from /sfu/get and /get_token', { timeout: 30_000 },
   }
 });
 
-test('a full-access join creates the LiveKit room', { timeout: 30_000 }, async () => {
+void test('a full-access join creates the LiveKit room', { timeout: 30_000 }, async () => {
   const { roomId: freshRoom } = await createRoom(info, alice, { encrypted: true });
   const alias = b64sha256(JSON.stringify([freshRoom, 'm.call#ROOM']));
   const rooms = new RoomServiceClient(info.livekitUrl, info.livekitApiKey, info.livekitApiSecret, {
@@ -166,8 +166,10 @@ test('a full-access join creates the LiveKit room', { timeout: 30_000 }, async (
   assert.equal(res.status, 200, res.text);
   const listed = await rooms.listRooms([alias]);
   assert.equal(listed.length, 1);
-  assert.equal(listed[0]?.name, alias);
-  assert.equal(listed[0]?.emptyTimeout, 300);
-  assert.equal(listed[0]?.departureTimeout, 20);
+  const [lkRoom] = listed;
+  assert.ok(lkRoom);
+  assert.equal(lkRoom.name, alias);
+  assert.equal(lkRoom.emptyTimeout, 300);
+  assert.equal(lkRoom.departureTimeout, 20);
   await rooms.deleteRoom(alias);
 });
