@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envFlag } from './config.js';
+import { envFlag, resolvePorts } from './config.js';
 import {
   MissingPrerequisiteError,
   PortInUseError,
@@ -92,9 +92,14 @@ async function cmdUp(noTransport: boolean, json: boolean): Promise<number> {
   const already = await readStackInfo();
   const info = already ?? (await startWithSignals(noTransport));
   if (already) {
-    if (already.noTransport !== noTransport) {
+    const ports = resolvePorts();
+    if (
+      already.noTransport !== noTransport ||
+      JSON.stringify(already.ports) !== JSON.stringify(ports)
+    ) {
       err(
-        `A stack is already running with noTransport=${already.noTransport}; run stack:down first.`,
+        `A stack with other settings is already running (noTransport=${already.noTransport}, ` +
+          `ports ${JSON.stringify(already.ports)}); run stack:down first.`,
       );
       return 1;
     }
