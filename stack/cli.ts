@@ -4,7 +4,7 @@
  *   tsx stack/cli.ts run     [--no-transport]  foreground; Ctrl-C stops everything   (npm run stack)
  *   tsx stack/cli.ts up      [--no-transport] [--json]  background, idempotent      (npm run stack:up)
  *   tsx stack/cli.ts down                                                          (npm run stack:down)
- *   tsx stack/cli.ts status  [--json]
+ *   tsx stack/cli.ts status  [--json | --quiet]     exit 0 iff all healthy
  *   tsx stack/cli.ts install
  *   tsx stack/cli.ts provision user  [--username u] [--password p] [--display-name n] [--admin]
  *   tsx stack/cli.ts provision login --username u --password p [--device-id d]
@@ -176,9 +176,10 @@ async function cmdDown(): Promise<number> {
   return 0;
 }
 
-async function cmdStatus(json: boolean): Promise<number> {
-  const statuses = await stackStatus();
+async function cmdStatus(json: boolean, quiet: boolean): Promise<number> {
   const info = await readStackInfo();
+  if (quiet) return info ? 0 : 1;
+  const statuses = await stackStatus();
   if (json) {
     out(
       JSON.stringify(
@@ -283,7 +284,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'provision') return cmdProvision(rest);
   const { values } = parseArgs({
     args: rest,
-    options: { 'no-transport': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      'no-transport': { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
   });
   const noTransport = values['no-transport'] ?? envFlag('MC_NO_TRANSPORT');
   switch (command) {
@@ -294,7 +299,7 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       return cmdDown();
     case 'status':
-      return cmdStatus(values.json ?? false);
+      return cmdStatus(values.json ?? false, values.quiet ?? false);
     case 'install': {
       const t0 = performance.now();
       await ensureInstalled(err);
@@ -313,6 +318,10 @@ main(process.argv.slice(2))
     process.exit(code);
   })
   .catch((e: unknown) => {
+    if ((e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
+      err(`${(e as Error).message}\nusage: see the header of stack/cli.ts or stack/README.md`);
+      process.exit(2);
+    }
     if (e instanceof MissingPrerequisiteError || e instanceof PortInUseError) {
       err(`\n${e.message}`);
       process.exit(e instanceof MissingPrerequisiteError ? 3 : 4);
