@@ -3,21 +3,22 @@
  * This module has no side effects; import `matrix-call/define.js` to register the elements.
  */
 import { MatrixCallElement } from './elements/matrix-call/matrix-call.js';
+import { CallGridElement } from './elements/call-grid/call-grid.js';
+import { CallTileElement } from './elements/call-tile/call-tile.js';
+import { CallControlsElement } from './elements/call-controls/call-controls.js';
 
-export { MatrixCallElement };
+export { MatrixCallElement, CallGridElement, CallTileElement, CallControlsElement };
+export type { MatrixCallView, MatrixCallIntent } from './elements/matrix-call/matrix-call.js';
+export type { CallLayout } from './elements/call-grid/call-grid.js';
+export { CallController } from './controller/call-controller.js';
+export type { CallControllerOptions, JoinOptions } from './controller/call-controller.js';
+export { callSessionContext, translatorContext } from './controller/call-context.js';
+export * from './events/index.js';
+export { Translator, en as englishStrings } from './i18n/index.js';
+export type { CallStrings, CallStringKey } from './i18n/index.js';
 export * from './core/types.js';
 export { MatrixCallError } from './core/errors.js';
 export type { CallErrorReason, HttpErrorDetails } from './core/errors.js';
 export { DiagnosticsLog } from './core/diagnostics.js';
 export { loadCallEngine, createCallSession } from './core/load.js';
-
-const elements: ReadonlyArray<readonly [string, CustomElementConstructor]> = [
-  ['matrix-call', MatrixCallElement],
-];
-
-/** Registers every element, skipping tags that are already defined. */
-export function defineElements(registry: CustomElementRegistry = customElements): void {
-  for (const [tag, ctor] of elements) {
-    if (!registry.get(tag)) registry.define(tag, ctor);
-  }
-}
+export { defineElements } from './elements/define-elements.js';

@@ -315,8 +315,11 @@ export interface CallSessionApi {
   /** Start the local camera and microphone for the lobby, without joining. */
   startPreview(): Promise<void>;
   stopPreview(): Promise<void>;
-  /** Join the room's call. Rejects with a `MatrixCallError`. */
-  join(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Join the room's call. Rejects with a `MatrixCallError`. `displayName` is
+   * the name typed in the lobby; when given it replaces `options.displayName`.
+   */
+  join(options?: { signal?: AbortSignal; displayName?: string }): Promise<void>;
   /** Leave the call; bounded, never hangs. */
   leave(): Promise<void>;
   setMicrophoneEnabled(enabled: boolean): Promise<void>;

@@ -1,31 +1,947 @@
-import { LitElement, html, css } from 'lit';
-import { property } from 'lit/decorators.js';
-import { loadCallEngine } from '../../core/load.js';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { provide } from '@lit/context';
+import type { MatrixCallError } from '../../core/errors.js';
+import type {
+  CallParticipant,
+  CallSessionApi,
+  CallSessionOptions,
+  CallSnapshot,
+  CallTrack,
+  DeviceKind,
+  MatrixCredentials,
+  PasswordLogin,
+  SessionSource,
+} from '../../core/types.js';
+import { CallController } from '../../controller/call-controller.js';
+import { callSessionContext, translatorContext } from '../../controller/call-context.js';
+import {
+  baseLanguage,
+  en,
+  loadStrings,
+  Translator,
+  type CallStringKey,
+  type CallStrings,
+} from '../../i18n/index.js';
+import { CallJoinedEvent } from '../../events/call-joined.js';
+import { CallLeftEvent } from '../../events/call-left.js';
+import { CallErrorEvent } from '../../events/call-error.js';
+import { CallParticipantJoinedEvent } from '../../events/call-participant-joined.js';
+import { CallParticipantLeftEvent } from '../../events/call-participant-left.js';
+import { CallStateChangedEvent } from '../../events/call-state-changed.js';
+import { CallMediaChangedEvent } from '../../events/call-media-changed.js';
+import '../call-grid/call-grid.js';
+import '../call-controls/call-controls.js';
+import { tokens } from '../shared/tokens.js';
+import { icons } from '../shared/icons.js';
+import { devicePickers } from '../shared/devices.js';
+import { avatarColor, initials, streamFor, toggleState } from '../shared/media.js';
+import { styles } from './matrix-call.styles.js';
+
+/** matrix-js-sdk's `MatrixClient`, named through the core so elements never import the SDK. */
+type MatrixClient = Extract<SessionSource, { kind: 'client' }>['client'];
+
+/** What `<matrix-call>` shows. */
+export type MatrixCallView =
+  'sign-in' | 'starting' | 'lobby' | 'connecting' | 'in-call' | 'failed' | 'ended';
+
+/** `start` or `join`, with `audio` (camera off) or `video`. */
+export type MatrixCallIntent = 'start-video' | 'start-audio' | 'join-video' | 'join-audio';
+
+const views: readonly MatrixCallView[] = [
+  'sign-in',
+  'starting',
+  'lobby',
+  'connecting',
+  'in-call',
+  'failed',
+  'ended',
+];
+
+/** Errors shown in the sign-in form rather than the error view. */
+const signInErrors = new Set(['login-failed', 'homeserver-unreachable', 'unknown-token']);
+
+/** Phases that keep the call on screen. */
+const inCallPhases = new Set(['connected', 'reconnecting']);
+
+/** A phase must last this long before its label shows, so fast joins do not flash. */
+const LABEL_DELAY_MS = 300;
+
+const controlsParts = [
+  'base',
+  'button',
+  'microphone-button',
+  'camera-button',
+  'screen-share-button',
+  'device-button',
+  'device-menu',
+  'leave-button',
+]
+  .map((p) => `${p}:controls__${p}`)
+  .join(', ');
+
+const gridParts = [
+  'tile',
+  'pip',
+  'spotlight',
+  'filmstrip',
+  'pagination',
+  'empty',
+  ...['base', 'video', 'avatar', 'name', 'muted-badge', 'quality', 'e2ee-badge', 'pin-button'].map(
+    (p) => `tile__${p}`,
+  ),
+]
+  .concat('base:grid__base')
+  .join(', ');
 
 /**
- * @summary A complete end-to-end-encrypted group call for one Matrix room.
+ * @summary A complete end-to-end-encrypted group call for one Matrix room: sign-in, lobby, call and errors.
  * @tag matrix-call
  * @since 0.1
  * @status experimental
- * @csspart base - The outer wrapper.
+ * @dependency call-grid
+ * @dependency call-controls
+ * @dependency call-tile
+ *
+ * Give it a room and a way to reach Matrix: a `client`, `credentials`, an
+ * `accessToken` with `homeserver`, `user-id` and `device-id`, or nothing, and
+ * it asks the user to sign in. Tokens are properties only, never attributes:
+ * attributes are part of the DOM, where other scripts, browser extensions,
+ * devtools and anything that serializes the page (`outerHTML`, error
+ * reporters, session recorders) can read them.
+ *
+ * @slot header - Extra content at the start of the in-call header, e.g. a logo.
+ * @slot controls - Extra controls, placed before the leave button.
+ * @slot empty - Shown while you are alone in the call.
+ *
+ * @event {CallJoinedEvent} call-joined - You are in the call.
+ * @event {CallLeftEvent} call-left - You left the call; `reason` is `user` or `error`.
+ * @event {CallErrorEvent} call-error - Something failed; `error` is a `MatrixCallError` with `reason`, `hint` and `audience`.
+ * @event {CallParticipantJoinedEvent} call-participant-joined - Someone joined while you are in the call (also fired for those already there when you join).
+ * @event {CallParticipantLeftEvent} call-participant-left - Someone left the call.
+ * @event {CallStateChangedEvent} call-state-changed - The call's phase changed (`phase`, `previous`).
+ * @event {CallMediaChangedEvent} call-media-changed - Your microphone, camera or screen share turned on or off.
+ *
+ * @csspart base - The wrapper of every view.
+ * @csspart card - The card of the sign-in, starting, connecting, error and ended views.
+ * @csspart sign-in - The sign-in form.
+ * @csspart lobby - The lobby.
+ * @csspart preview - The lobby's camera preview.
+ * @csspart level - The lobby's microphone level meter.
+ * @csspart join-button - The lobby's join button.
+ * @csspart header - The in-call header.
+ * @csspart room-name - The room name in the header.
+ * @csspart participant-count - The participant count in the header.
+ * @csspart e2ee-lock - The encryption indicator in the header.
+ * @csspart grid - The `<call-grid>`; its parts are exported as `grid__base`, `tile`, `pip`, `spotlight`, `filmstrip`, `pagination`, `empty` and `tile__*`.
+ * @csspart controls - The `<call-controls>`; its parts are exported as `controls__*` (e.g. `controls__button`, `controls__leave-button`).
+ * @csspart error - The error view's card.
+ * @csspart retry-button - The error view's retry button.
+ * @csspart diagnostics-button - The error view's "copy diagnostics" button.
+ * @csspart notice - A non-fatal error shown above the lobby or the call.
+ *
+ * @cssproperty [--matrix-call-font=system-ui, sans-serif] - Font family.
+ * @cssproperty [--matrix-call-background=light-dark(#f3f5f8, #101317)] - Background of the whole element.
+ * @cssproperty [--matrix-call-surface=light-dark(#ffffff, #1b1f24)] - Background of cards and menus.
+ * @cssproperty [--matrix-call-tile-background=light-dark(#dfe4ea, #262b32)] - Background of tiles without video.
+ * @cssproperty [--matrix-call-text=light-dark(#16191d, #eef1f4)] - Text colour.
+ * @cssproperty [--matrix-call-text-secondary=light-dark(#545d69, #a8b1bc)] - Secondary text colour.
+ * @cssproperty [--matrix-call-border=light-dark(#c9d0d8, #3a4049)] - Borders of fields and cards.
+ * @cssproperty [--matrix-call-accent=light-dark(#0b6e4f, #3fd69f)] - Primary buttons, the level meter, focus accents.
+ * @cssproperty [--matrix-call-on-accent=light-dark(#ffffff, #06261b)] - Text on the accent colour.
+ * @cssproperty [--matrix-call-danger=light-dark(#c11f1f, #ff8a80)] - Leave button and error accents.
+ * @cssproperty [--matrix-call-on-danger=light-dark(#ffffff, #3b0404)] - Text on the danger colour.
+ * @cssproperty [--matrix-call-control-background=light-dark(#e3e7ec, #2c3138)] - Control buttons that are on.
+ * @cssproperty [--matrix-call-control-off-background=light-dark(#16191d, #eef1f4)] - Control buttons that are off.
+ * @cssproperty [--matrix-call-control-off-text=light-dark(#ffffff, #16191d)] - Icons on controls that are off.
+ * @cssproperty [--matrix-call-speaking=light-dark(#0b6e4f, #3fd69f)] - The speaking glow.
+ * @cssproperty [--matrix-call-focus-ring=light-dark(#0a58ca, #8ab4ff)] - The keyboard focus ring.
+ * @cssproperty [--matrix-call-radius=12px] - Corner radius of the element, cards and tiles.
+ * @cssproperty [--matrix-call-spacing=8px] - The base gap between things.
+ *
+ * @cssstate sign-in - The sign-in form is shown.
+ * @cssstate starting - Signing in and finding the room.
+ * @cssstate lobby - The lobby is shown.
+ * @cssstate connecting - Joining (or leaving) the call.
+ * @cssstate in-call - In the call.
+ * @cssstate failed - The error view is shown.
+ * @cssstate ended - The "you left the call" view is shown.
  */
 export class MatrixCallElement extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-    }
-  `;
+  static override styles = [tokens, styles];
+
+  /** Client-server API base URL of the homeserver, e.g. `https://matrix.example.org`. */
+  @property() homeserver = '';
 
   /** Room ID (`!…`) or alias (`#…`) of the call's room. */
   @property({ reflect: true }) room = '';
 
+  /** Matrix user ID, used with `accessToken`. */
+  @property({ attribute: 'user-id' }) userId = '';
+
+  /** Matrix device ID, used with `accessToken`. */
+  @property({ attribute: 'device-id' }) deviceId = '';
+
+  /**
+   * Shared-secret E2EE: everyone who joins with the same password can decrypt
+   * the call (Element Call's `password`). Not an account password. Without
+   * it, calls in encrypted rooms use per-participant keys.
+   */
+  @property() password = '';
+
+  /** `start-video`, `start-audio`, `join-video` or `join-audio`. Audio starts with the camera off; `join` never rings. */
+  @property() intent: MatrixCallIntent = 'start-video';
+
+  /** Joins as soon as the room is found, without the lobby. */
+  @property({ type: Boolean, attribute: 'skip-lobby' }) skipLobby = false;
+
+  /** After leaving, shows the lobby instead of the "you left" view. */
+  @property({ type: Boolean, attribute: 'return-to-lobby' }) returnToLobby = false;
+
+  /** Turns off the keyboard shortcuts (M, V, hold Space). */
+  @property({ type: Boolean, attribute: 'no-shortcuts' }) noShortcuts = false;
+
+  /** Colour theme: `light`, `dark`, or `auto` (follows `prefers-color-scheme`). */
+  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'auto';
+
+  /** Language of the interface (`en`, `de`); defaults to the nearest `lang` in the page. */
+  @property() override lang = '';
+
+  /** URL of the MatrixRTC auth service (lk-jwt-service) to use instead of the one the homeserver advertises. */
+  @property({ attribute: 'livekit-service-url' }) livekitServiceUrl = '';
+
+  /** When starting a call nobody is in yet, ring (`ring`) or notify (`notification`) the room's members. */
+  @property() notify: '' | 'ring' | 'notification' = '';
+
+  /** A started `MatrixClient` (with Rust crypto) to use. */
+  @property({ attribute: false }) client?: MatrixClient;
+
+  /** Credentials of an existing Matrix device. Property only: never put a token in an attribute. */
+  @property({ attribute: false }) credentials?: MatrixCredentials;
+
+  /** An access token, used with `homeserver`, `user-id` and `device-id`. Property only. */
+  @property({ attribute: false }) accessToken = '';
+
+  /** Replacements for single interface strings, by key (see `src/i18n/en.ts`). */
+  @property({ attribute: false }) strings: Partial<CallStrings> = {};
+
+  /** A call session to show instead of creating one; the element never disposes it. */
+  @property({ attribute: false }) session?: CallSessionApi;
+
+  /** Where the LiveKit E2EE worker is served, if not next to the code (for a strict CSP). */
+  @property({ attribute: false }) e2eeWorkerUrl?: string | URL;
+
+  @provide({ context: translatorContext })
+  @state()
+  private i18n = new Translator();
+
+  @provide({ context: callSessionContext })
+  @state()
+  private providedSession?: CallSessionApi;
+
+  @state() private login?: PasswordLogin;
+  @state() private formRoom = '';
+  @state() private displayName?: string;
+  @state() private ended = false;
+  @state() private shownPhase = '';
+  @state() private notice?: MatrixCallError;
+  @state() private announcement = '';
+  @state() private copyStatus = '';
+  @state() private audioBlocked = false;
+
+  private readonly call = new CallController(this, {
+    session: () => this.session,
+    autoStart: true,
+    onSnapshot: (snapshot, previous) => {
+      this.onSnapshot(snapshot, previous);
+    },
+    onError: (error) => {
+      this.report(error);
+    },
+  });
+  private readonly internals = this.attachInternals();
+  private readonly reported = new WeakSet<MatrixCallError>();
+  private readonly previewed = new WeakSet<CallSessionApi>();
+  private readonly autoJoined = new WeakSet<CallSessionApi>();
+  private inCall = false;
+  private labelTimer: ReturnType<typeof setTimeout> | undefined;
+  private stringsRequest = 0;
+
   /** Loads the call engine ahead of time, e.g. when the user hovers a "call" button. */
   static async preload(): Promise<void> {
-    await loadCallEngine();
+    await (await import('../../core/load.js')).loadCallEngine();
   }
 
+  /** The view on screen. */
+  get view(): MatrixCallView {
+    const c = this.call;
+    const s = c.snapshot;
+    if (!s) return c.creating ? 'starting' : c.error ? 'failed' : 'sign-in';
+    const error = s.error ?? c.error;
+    if (s.status === 'failed')
+      return this.login && error && signInErrors.has(error.reason) ? 'sign-in' : 'failed';
+    if (s.status !== 'ready') return 'starting';
+    if (s.phase === 'failed') return 'failed';
+    if (inCallPhases.has(s.phase)) return 'in-call';
+    if (s.phase === 'idle' || s.phase === 'ended') {
+      if (this.ended && !this.returnToLobby) return 'ended';
+      if (this.skipLobby && c.session && !this.autoJoined.has(c.session)) return 'connecting';
+      return 'lobby';
+    }
+    return 'connecting';
+  }
+
+  /** The current call state, or `undefined` before there is a session. */
+  get snapshot(): CallSnapshot | undefined {
+    return this.call.snapshot;
+  }
+
+  /** Joins the call. Failures show in the element and fire `call-error`; the promise never rejects. */
+  join(): Promise<void> {
+    this.ended = false;
+    this.notice = undefined;
+    const displayName = this.displayName?.trim();
+    const current = this.call.snapshot?.user?.displayName;
+    return this.call.join(displayName && displayName !== current ? { displayName } : {});
+  }
+
+  /** Leaves the call (or cancels a join under way). */
+  leave(): Promise<void> {
+    return this.call.leave();
+  }
+
+  /** Turns the microphone on or off (toggles without an argument). */
+  toggleMicrophone(on?: boolean): Promise<void> {
+    return this.call.setMicrophoneEnabled(on ?? !this.call.snapshot?.local.microphoneEnabled);
+  }
+
+  /** Turns the camera on or off (toggles without an argument). */
+  toggleCamera(on?: boolean): Promise<void> {
+    return this.call.setCameraEnabled(on ?? !this.call.snapshot?.local.cameraEnabled);
+  }
+
+  /** Starts or stops sharing the screen (toggles without an argument). */
+  toggleScreenShare(on?: boolean): Promise<void> {
+    return this.call.setScreenShareEnabled(on ?? !this.call.snapshot?.local.screenShareEnabled);
+  }
+
+  /** Picks the microphone (`audioinput`), camera (`videoinput`) or speaker (`audiooutput`). */
+  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.call.selectDevice(kind, deviceId);
+  }
+
+  constructor() {
+    super();
+    this.addController({
+      hostDisconnected: () => {
+        clearTimeout(this.labelTimer);
+      },
+    });
+  }
+
+  protected override firstUpdated(): void {
+    this.renderRoot.addEventListener('call-error', this.onChildError);
+  }
+
+  private readonly onChildError = (event: Event) => {
+    if (!(event instanceof CallErrorEvent)) return;
+    const { error } = event;
+    // Report each error once, whether a child or the snapshot saw it first.
+    if (this.reported.has(error)) event.stopPropagation();
+    else this.remember(error);
+  };
+
+  private source(): SessionSource | undefined {
+    if (this.client) return { kind: 'client', client: this.client };
+    if (this.credentials) return { kind: 'credentials', credentials: this.credentials };
+    if (this.accessToken && this.homeserver && this.userId && this.deviceId)
+      return {
+        kind: 'credentials',
+        credentials: {
+          homeserver: this.homeserver,
+          userId: this.userId,
+          deviceId: this.deviceId,
+          accessToken: this.accessToken,
+        },
+      };
+    if (this.login) return { kind: 'password', login: this.login };
+    return undefined;
+  }
+
+  private sessionOptions(): CallSessionOptions | undefined {
+    const source = this.source();
+    const room = this.room || this.formRoom;
+    if (!source || !room) return undefined;
+    const [verb, media] = this.intent.split('-');
+    const options: CallSessionOptions = {
+      source,
+      room,
+      intent: media === 'audio' ? 'audio' : 'video',
+    };
+    if (media === 'audio') options.media = { cameraEnabled: false };
+    if (this.password) options.password = this.password;
+    if (this.livekitServiceUrl) options.livekitServiceUrl = this.livekitServiceUrl;
+    if (this.notify && verb !== 'join') options.notify = this.notify;
+    if (this.e2eeWorkerUrl) options.e2eeWorkerUrl = this.e2eeWorkerUrl;
+    return options;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const inputs = [
+      'client',
+      'credentials',
+      'accessToken',
+      'homeserver',
+      'userId',
+      'deviceId',
+      'room',
+      'password',
+      'intent',
+      'notify',
+      'livekitServiceUrl',
+      'e2eeWorkerUrl',
+      'session',
+      'login',
+      'formRoom',
+    ] as const;
+    if (inputs.some((name) => (changed as Map<PropertyKey, unknown>).has(name)))
+      this.call.configure(this.session ? undefined : this.sessionOptions());
+    if (changed.has('lang') || changed.has('strings')) this.loadLanguage();
+    this.provideSession();
+  }
+
+  private provideSession(): void {
+    if (this.providedSession !== this.call.session) this.providedSession = this.call.session;
+  }
+
+  private loadLanguage(): void {
+    const lang = this.lang || this.closest('[lang]')?.getAttribute('lang') || 'en';
+    const request = ++this.stringsRequest;
+    const base = baseLanguage(lang);
+    if (base === 'en') {
+      this.i18n = new Translator(lang, en, this.strings);
+      return;
+    }
+    void loadStrings(base).then((table) => {
+      if (request === this.stringsRequest) this.i18n = new Translator(lang, table, this.strings);
+    });
+  }
+
+  private onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
+    this.provideSession();
+    if (!prev) {
+      this.inCall = inCallPhases.has(s.phase);
+      return;
+    }
+    const t = this.i18n;
+    if (s.phase !== prev.phase) {
+      this.dispatchEvent(new CallStateChangedEvent(s.phase, prev.phase));
+      if (s.phase === 'connected' && !this.inCall) {
+        this.inCall = true;
+        this.ended = false;
+        this.dispatchEvent(new CallJoinedEvent());
+        this.announce(t.t('youJoined'));
+      } else if (
+        this.inCall &&
+        (s.phase === 'idle' || s.phase === 'ended' || s.phase === 'failed')
+      ) {
+        this.inCall = false;
+        this.ended = s.phase !== 'failed';
+        if (this.call.session) this.previewed.delete(this.call.session);
+        this.dispatchEvent(new CallLeftEvent(s.phase === 'failed' ? 'error' : 'user'));
+        if (this.ended) this.announce(t.t('callEnded'));
+      }
+    }
+    const wasIn = inCallPhases.has(prev.phase);
+    const remotes = (snapshot: CallSnapshot) =>
+      new Map<string, CallParticipant>(
+        snapshot.participants.filter((p) => !p.isLocal).map((p) => [p.id, p]),
+      );
+    const before = wasIn ? remotes(prev) : new Map<string, CallParticipant>();
+    const after = this.inCall ? remotes(s) : new Map<string, CallParticipant>();
+    for (const [id, p] of after) {
+      if (before.has(id)) continue;
+      this.dispatchEvent(new CallParticipantJoinedEvent(p));
+      if (wasIn) this.announce(t.t('joined', { name: p.displayName }));
+    }
+    for (const [id, p] of before) {
+      if (after.has(id)) continue;
+      this.dispatchEvent(new CallParticipantLeftEvent(p));
+      if (this.inCall) this.announce(t.t('left', { name: p.displayName }));
+    }
+    const a = prev.local;
+    const b = s.local;
+    if (
+      a.microphoneEnabled !== b.microphoneEnabled ||
+      a.cameraEnabled !== b.cameraEnabled ||
+      a.screenShareEnabled !== b.screenShareEnabled
+    ) {
+      this.dispatchEvent(new CallMediaChangedEvent(b));
+      if (this.inCall && a.microphoneEnabled !== b.microphoneEnabled)
+        this.announce(t.t(b.microphoneEnabled ? 'micOn' : 'micMuted'));
+    }
+    if (s.error && s.error !== prev.error) this.report(s.error);
+  }
+
+  private remember(error: MatrixCallError): void {
+    this.reported.add(error);
+    const view = this.view;
+    if (view === 'lobby' || view === 'in-call') this.notice = error;
+  }
+
+  private report(error: MatrixCallError): void {
+    if (error.reason === 'aborted' || this.reported.has(error)) return;
+    this.remember(error);
+    this.dispatchEvent(new CallErrorEvent(error));
+  }
+
+  private announce(text: string): void {
+    // A repeated message must still change the live region to be read again.
+    this.announcement = text === this.announcement ? `${text}\u00a0` : text;
+  }
+
+  protected override updated(): void {
+    const view = this.view;
+    for (const name of views) toggleState(this.internals, name, name === view);
+    const session = this.call.session;
+    const s = this.call.snapshot;
+    if (session && s?.status === 'ready' && s.phase === 'idle') {
+      if (this.skipLobby && !this.autoJoined.has(session)) {
+        this.autoJoined.add(session);
+        void this.join();
+      } else if (view === 'lobby' && !this.previewed.has(session)) {
+        this.previewed.add(session);
+        void this.call.startPreview();
+      }
+    }
+    this.updateLabel(view, s);
+    this.updateAudio(s);
+  }
+
+  /** Shows a phase label once the phase has lasted LABEL_DELAY_MS. */
+  private updateLabel(view: MatrixCallView, s: CallSnapshot | undefined): void {
+    clearTimeout(this.labelTimer);
+    const waiting = view === 'connecting' || s?.phase === 'reconnecting';
+    if (!s || !waiting) {
+      this.shownPhase = '';
+      return;
+    }
+    const wait = s.phaseSince + LABEL_DELAY_MS - Date.now();
+    if (wait <= 0) this.shownPhase = s.phase;
+    else
+      this.labelTimer = setTimeout(() => {
+        this.requestUpdate();
+      }, wait + 1);
+  }
+
+  private updateAudio(s: CallSnapshot | undefined): void {
+    const sink = s?.local.audioOutputId ?? '';
+    for (const audio of this.renderRoot.querySelectorAll('audio')) {
+      if ('setSinkId' in audio && audio.sinkId !== sink)
+        audio.setSinkId(sink).catch(() => undefined);
+      if (audio.paused)
+        audio.play().then(
+          () => (this.audioBlocked = false),
+          (error: unknown) => {
+            if (error instanceof DOMException && error.name === 'NotAllowedError')
+              this.audioBlocked = true;
+          },
+        );
+    }
+  }
+
+  private readonly retry = (): void => {
+    const c = this.call;
+    this.notice = undefined;
+    if (!c.session || c.snapshot?.status === 'failed') {
+      if (c.ownsSession || !c.session) c.recreate();
+      else void c.start();
+    } else void this.join();
+  };
+
+  private readonly copyDiagnostics = async (): Promise<void> => {
+    const error = this.call.error;
+    const text =
+      this.call.session?.diagnostics.export({ error: error?.toJSON(), view: this.view }) ??
+      JSON.stringify({ error: error?.toJSON() }, null, 2);
+    try {
+      await navigator.clipboard.writeText(text);
+      this.copyStatus = this.i18n.t('copied');
+    } catch {
+      this.copyStatus = this.i18n.t('copyFailed');
+    }
+  };
+
+  private readonly signIn = (event: SubmitEvent): void => {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    const field = (name: string) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value.trim() : '';
+    };
+    if (!this.room) this.formRoom = field('room');
+    const password = data.get('password');
+    if (!this.source() || this.login) {
+      this.login = {
+        homeserver: field('homeserver') || this.homeserver,
+        username: field('username'),
+        password: typeof password === 'string' ? password : '',
+        deviceDisplayName: `matrix-call on ${location.host}`,
+      };
+    }
+  };
+
   override render() {
-    return html`<div part="base">${this.room}</div>`;
+    const view = this.view;
+    return html`<div part="base" class="base">${this.renderView(view)}</div>
+      <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>`;
+  }
+
+  private renderView(view: MatrixCallView) {
+    switch (view) {
+      case 'sign-in':
+        return this.renderSignIn();
+      case 'starting':
+        return this.renderStatus(this.i18n.t('starting'), true);
+      case 'lobby':
+        return this.renderLobby();
+      case 'connecting':
+        return this.renderConnecting();
+      case 'in-call':
+        return this.renderCall();
+      case 'failed':
+        return this.renderFailed();
+      case 'ended':
+        return this.renderEnded();
+    }
+  }
+
+  private renderStatus(label: string, shown: boolean, extra: unknown = nothing) {
+    return html`<div class="center">
+      <div class="status ${shown ? '' : 'pending'}" role="status">
+        <div class="spinner" aria-hidden="true"></div>
+        <p>${shown ? label : ''}</p>
+        ${extra}
+      </div>
+    </div>`;
+  }
+
+  private renderSignIn() {
+    const t = this.i18n;
+    const needsAccount = !this.source() || !!this.login;
+    const error = this.call.snapshot?.error ?? this.call.error;
+    return html`<div class="center">
+      <form part="card sign-in" class="card" @submit=${this.signIn}>
+        <h2>${t.t('signInTitle')}</h2>
+        ${
+          error && this.login
+            ? html`<p class="error" role="alert">${error.message} ${error.hint ?? ''}</p>`
+            : nothing
+        }
+        ${
+          needsAccount
+            ? html`<label
+                  >${t.t('homeserver')}
+                  <input
+                    name="homeserver"
+                    type="url"
+                    required
+                    autocomplete="url"
+                    placeholder="https://matrix.example.org"
+                    .value=${this.login?.homeserver ?? this.homeserver}
+                /></label>
+                <label
+                  >${t.t('username')}
+                  <input
+                    name="username"
+                    required
+                    autocomplete="username"
+                    .value=${this.login?.username ?? this.userId}
+                /></label>
+                <label
+                  >${t.t('accountPassword')}
+                  <input name="password" type="password" required autocomplete="current-password"
+                /></label>`
+            : nothing
+        }
+        ${
+          this.room
+            ? nothing
+            : html`<label
+                >${t.t('roomAddress')}
+                <input name="room" required placeholder="#room:example.org" .value=${this.formRoom}
+              /></label>`
+        }
+        <button class="btn primary" type="submit">${t.t('signIn')}</button>
+      </form>
+    </div>`;
+  }
+
+  private renderNotice() {
+    const error = this.notice;
+    if (!error) return nothing;
+    return html`<div part="notice" class="banner" role="alert">
+      ${icons.warning}
+      <p>
+        <strong>${this.i18n.t(`error-${error.reason}`)}.</strong> ${error.message}
+        ${error.hint ?? ''}
+      </p>
+      <button
+        class="btn"
+        @click=${() => {
+          this.notice = undefined;
+        }}
+      >
+        OK
+      </button>
+    </div>`;
+  }
+
+  private renderLobby() {
+    const t = this.i18n;
+    const s = this.call.snapshot;
+    if (!s) return nothing;
+    const { local, callInProgress } = s;
+    const camera = local.cameraEnabled ? local.cameraTrack : undefined;
+    const count = callInProgress.userCount;
+    const name = this.displayName ?? s.user?.displayName ?? '';
+    return html`${this.renderNotice()}
+      <div class="center">
+        <div part="lobby" class="lobby">
+          <div class="side">
+            <div part="preview" class="preview">
+              ${
+                camera
+                  ? html`<video
+                      autoplay
+                      playsinline
+                      muted
+                      aria-label=${t.t('preview')}
+                      .srcObject=${streamFor(camera.mediaStreamTrack)}
+                    ></video>`
+                  : html`<p class="muted">${t.t('cameraOffPreview')}</p>`
+              }
+              <div class="preview-controls">
+                <button
+                  class="toggle"
+                  aria-label=${t.t('microphone')}
+                  aria-pressed=${local.microphoneEnabled ? 'true' : 'false'}
+                  @click=${() => this.toggleMicrophone()}
+                >
+                  ${local.microphoneEnabled ? icons.mic : icons.micOff}
+                </button>
+                <button
+                  class="toggle"
+                  aria-label=${t.t('camera')}
+                  aria-pressed=${local.cameraEnabled ? 'true' : 'false'}
+                  @click=${() => this.toggleCamera()}
+                >
+                  ${local.cameraEnabled ? icons.camera : icons.cameraOff}
+                </button>
+              </div>
+            </div>
+            <meter
+              part="level"
+              aria-label=${t.t('micLevel')}
+              min="0"
+              max="1"
+              .value=${local.microphoneEnabled ? local.audioLevel : 0}
+            ></meter>
+          </div>
+          <div class="side">
+            <h2>${t.t('lobbyTitle')}</h2>
+            ${s.room ? html`<p class="muted">${s.room.name}</p>` : nothing}
+            <label
+              >${t.t('yourName')}
+              <input
+                autocomplete="name"
+                .value=${name}
+                @input=${(e: Event) => {
+                  this.displayName = (e.target as HTMLInputElement).value;
+                }}
+            /></label>
+            ${devicePickers(t, s, (kind, id) => {
+              void this.setDevice(kind, id);
+            })}
+            ${
+              callInProgress.active && callInProgress.members.length
+                ? html`<div class="members">
+                    <div class="faces" aria-hidden="true">
+                      ${callInProgress.members
+                        .slice(0, 5)
+                        .map((m) =>
+                          m.avatarUrl
+                            ? html`<img src=${m.avatarUrl} alt="" />`
+                            : html`<span style="background:${avatarColor(m.userId)}"
+                                >${initials(m.displayName)}</span
+                              >`,
+                        )}
+                    </div>
+                    <span
+                      >${t.t('inCallNow')}:
+                      ${callInProgress.members
+                        .slice(0, 3)
+                        .map((m) => m.displayName)
+                        .join(', ')}${callInProgress.members.length > 3 ? ' …' : ''}</span
+                    >
+                  </div>`
+                : nothing
+            }
+            <button
+              part="join-button"
+              class="btn primary"
+              ?disabled=${this.call.joining}
+              @click=${() => this.join()}
+            >
+              ${
+                callInProgress.active
+                  ? count > 0
+                    ? t.count('joinCallOne', 'joinCallOther', count)
+                    : t.t('joinCall')
+                  : t.t('startCall')
+              }
+            </button>
+          </div>
+        </div>
+      </div>`;
+  }
+
+  private renderConnecting() {
+    const phase = this.shownPhase;
+    const label = phase ? this.i18n.t(`phase-${phase}` as CallStringKey) : '';
+    return this.renderStatus(
+      label,
+      !!phase,
+      phase && this.call.joining
+        ? html`<button class="btn" @click=${() => this.leave()}>${this.i18n.t('cancel')}</button>`
+        : nothing,
+    );
+  }
+
+  private renderCall() {
+    const t = this.i18n;
+    const s = this.call.snapshot;
+    if (!s) return nothing;
+    const mode = s.encryption;
+    const lockKey = `e2ee-${mode}` as const;
+    const audio: CallTrack[] = [];
+    for (const p of s.participants) {
+      if (p.isLocal) continue;
+      if (p.microphoneTrack) audio.push(p.microphoneTrack);
+      if (p.screenShareAudioTrack) audio.push(p.screenShareAudioTrack);
+    }
+    const count = t.count('participantsOne', 'participantsOther', s.participants.length);
+    return html`${this.renderNotice()}
+      <div class="call">
+        <header part="header">
+          <slot name="header"></slot>
+          <h2 part="room-name">${s.room?.name ?? this.room}</h2>
+          <span part="participant-count" class="chip" title=${count}
+            >${icons.users}<span aria-hidden="true">${s.participants.length}</span
+            ><span class="sr-only">${count}</span></span
+          >
+          <button
+            part="e2ee-lock"
+            class="chip lock ${mode}"
+            aria-describedby="lock-tip"
+            aria-label=${t.t(lockKey)}
+          >
+            ${mode === 'none' ? icons.lockOpen : icons.lock}<span
+              class="lock-label"
+              aria-hidden="true"
+              >${t.t(lockKey)}</span
+            >
+            <span class="tip" id="lock-tip">${t.t(`${lockKey}-detail`)}</span>
+          </button>
+        </header>
+        ${
+          this.shownPhase === 'reconnecting'
+            ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
+            : nothing
+        }
+        ${
+          this.audioBlocked
+            ? html`<button
+                class="btn primary"
+                @click=${() => {
+                  this.updateAudio(s);
+                }}
+              >
+                ${t.t('enableAudio')}
+              </button>`
+            : nothing
+        }
+        <call-grid part="grid" exportparts=${gridParts}
+          ><slot name="empty" slot="empty"></slot
+        ></call-grid>
+        <call-controls
+          part="controls"
+          exportparts=${controlsParts}
+          ?no-shortcuts=${this.noShortcuts}
+          ><slot name="controls"></slot
+        ></call-controls>
+        <div hidden>
+          ${repeat(
+            audio,
+            (track) => track.id,
+            (track) =>
+              html`<audio autoplay .srcObject=${streamFor(track.mediaStreamTrack)}></audio>`,
+          )}
+        </div>
+      </div>`;
+  }
+
+  private renderFailed() {
+    const t = this.i18n;
+    const error = this.call.error;
+    return html`<div class="center">
+      <div part="card error" class="card" role="alert">
+        <h2>${t.t(`error-${error?.reason ?? 'unknown'}`)}</h2>
+        <p>${error?.message}</p>
+        ${
+          error?.hint
+            ? html`<p class="audience">
+                  ${t.t(error.audience === 'admin' ? 'forAdmin' : 'forYou')}
+                </p>
+                <p class="muted">${error.hint}</p>`
+            : nothing
+        }
+        <div class="actions">
+          <button
+            part="retry-button"
+            class="btn ${error?.retryable === false ? '' : 'primary'}"
+            @click=${this.retry}
+          >
+            ${t.t('retry')}
+          </button>
+          <button part="diagnostics-button" class="btn" @click=${this.copyDiagnostics}>
+            ${t.t('copyDiagnostics')}
+          </button>
+        </div>
+        <p class="muted" role="status">${this.copyStatus}</p>
+      </div>
+    </div>`;
+  }
+
+  private renderEnded() {
+    const t = this.i18n;
+    return html`<div class="center">
+      <div part="card" class="card">
+        <h2>${t.t('callEnded')}</h2>
+        <div class="actions">
+          <button class="btn primary" @click=${() => this.join()}>${t.t('rejoin')}</button>
+          <button
+            class="btn"
+            @click=${() => {
+              this.ended = false;
+            }}
+          >
+            ${t.t('backToLobby')}
+          </button>
+        </div>
+      </div>
+    </div>`;
   }
 }
 

@@ -1,0 +1,257 @@
+import { LitElement, html, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import type { CallSessionApi } from '../../core/types.js';
+import { CallController } from '../../controller/call-controller.js';
+import { CallErrorEvent } from '../../events/call-error.js';
+import { callSessionContext, translatorContext } from '../../controller/call-context.js';
+import { english, type Translator } from '../../i18n/index.js';
+import { tokens } from '../shared/tokens.js';
+import { icons } from '../shared/icons.js';
+import { isTyping, toggleState } from '../shared/media.js';
+import { devicePickers } from '../shared/devices.js';
+import { styles } from './call-controls.styles.js';
+
+const interactive = 'button, a, input, select, textarea, summary, [role], [contenteditable]';
+
+/**
+ * @summary The call's buttons: microphone, camera, screen share, device menus and leave, with keyboard shortcuts.
+ * @tag call-controls
+ * @since 0.1
+ * @status experimental
+ *
+ * Shortcuts (unless `no-shortcuts` is set, and never while typing in a text field):
+ * `M` toggles the microphone, `V` the camera, and holding `Space` talks while muted.
+ *
+ * @slot - Extra controls, placed before the leave button.
+ *
+ * @csspart base - The row of controls.
+ * @csspart button - Every round control button.
+ * @csspart microphone-button - The microphone toggle.
+ * @csspart camera-button - The camera toggle.
+ * @csspart screen-share-button - The screen share toggle.
+ * @csspart device-button - The small buttons that open the device panel.
+ * @csspart device-menu - The device panel (microphone, camera and speaker pickers).
+ * @csspart leave-button - The leave button.
+ *
+ * @cssproperty [--matrix-call-control-background=light-dark(#e3e7ec, #2c3138)] - Background of a control that is on.
+ * @cssproperty [--matrix-call-control-off-background=light-dark(#16191d, #eef1f4)] - Background of a control that is off (muted).
+ * @cssproperty [--matrix-call-control-off-text=light-dark(#ffffff, #16191d)] - Icon colour of a control that is off.
+ * @cssproperty [--matrix-call-danger=light-dark(#c11f1f, #ff8a80)] - Background of the leave button.
+ * @cssproperty [--matrix-call-on-danger=light-dark(#ffffff, #3b0404)] - Text on the leave button.
+ *
+ * @cssstate push-to-talk - Space is held down and the microphone is on because of it.
+ */
+export class CallControlsElement extends LitElement {
+  static override styles = [tokens, styles];
+
+  /** The call to control; defaults to the one of the enclosing `<matrix-call>`. */
+  @property({ attribute: false }) session?: CallSessionApi;
+
+  /** Turns off the keyboard shortcuts (M, V, hold Space). */
+  @property({ type: Boolean, attribute: 'no-shortcuts' }) noShortcuts = false;
+
+  @consume({ context: callSessionContext, subscribe: true })
+  @state()
+  private contextSession?: CallSessionApi;
+
+  @consume({ context: translatorContext, subscribe: true })
+  @state()
+  private i18n: Translator = english;
+
+  @state() private pushToTalk = false;
+
+  private readonly call = new CallController(this, {
+    session: () => this.session ?? this.contextSession,
+    onError: (error) => this.dispatchEvent(new CallErrorEvent(error)),
+  });
+  private readonly internals = this.attachInternals();
+
+  constructor() {
+    super();
+    this.addController({
+      hostConnected: () => {
+        window.addEventListener('keydown', this.onKeyDown);
+        window.addEventListener('keyup', this.onKeyUp);
+        window.addEventListener('blur', this.endPushToTalk);
+      },
+      hostDisconnected: () => {
+        window.removeEventListener('keydown', this.onKeyDown);
+        window.removeEventListener('keyup', this.onKeyUp);
+        window.removeEventListener('blur', this.endPushToTalk);
+        this.endPushToTalk();
+      },
+    });
+  }
+
+  /** Turns the microphone on or off (toggles without an argument). */
+  toggleMicrophone(on?: boolean): Promise<void> {
+    return this.call.setMicrophoneEnabled(on ?? !this.call.snapshot?.local.microphoneEnabled);
+  }
+
+  /** Turns the camera on or off (toggles without an argument). */
+  toggleCamera(on?: boolean): Promise<void> {
+    return this.call.setCameraEnabled(on ?? !this.call.snapshot?.local.cameraEnabled);
+  }
+
+  /** Starts or stops sharing the screen (toggles without an argument). */
+  toggleScreenShare(on?: boolean): Promise<void> {
+    return this.call.setScreenShareEnabled(on ?? !this.call.snapshot?.local.screenShareEnabled);
+  }
+
+  private readonly onKeyDown = (event: KeyboardEvent) => {
+    if (this.noShortcuts || !this.call.snapshot || event.defaultPrevented) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+    const key = event.key.toLowerCase();
+    if (key === 'm' && !event.repeat) void this.toggleMicrophone();
+    else if (key === 'v' && !event.repeat) void this.toggleCamera();
+    else if (key === ' ') {
+      const target = event.composedPath()[0];
+      if (target instanceof Element && target.closest(interactive)) return;
+      event.preventDefault(); // no page scroll while talking
+      if (event.repeat || this.pushToTalk || this.call.snapshot.local.microphoneEnabled) return;
+      this.pushToTalk = true;
+      toggleState(this.internals, 'push-to-talk', true);
+      void this.call.setMicrophoneEnabled(true);
+    }
+  };
+
+  private readonly onKeyUp = (event: KeyboardEvent) => {
+    if (event.key === ' ') this.endPushToTalk();
+  };
+
+  private readonly endPushToTalk = () => {
+    if (!this.pushToTalk) return;
+    this.pushToTalk = false;
+    toggleState(this.internals, 'push-to-talk', false);
+    void this.call.setMicrophoneEnabled(false);
+  };
+
+  private readonly onPanelToggle = (event: Event): void => {
+    const panel = event.target as HTMLElement;
+    if ((event as ToggleEvent).newState !== 'open') return;
+    const button = this.renderRoot.querySelector<HTMLElement>(`[data-kind="${this.panelKind}"]`);
+    const box = this.panelButton?.getBoundingClientRect();
+    if (box) {
+      panel.style.left = `${Math.max(8, Math.min(box.left, innerWidth - panel.offsetWidth - 8))}px`;
+      panel.style.bottom = `${innerHeight - box.top + 8}px`;
+    }
+    button?.focus();
+  };
+
+  private panelKind = 'audioinput';
+  private panelButton: HTMLElement | undefined;
+
+  private readonly onMoreClick = (event: Event): void => {
+    this.panelButton = event.currentTarget as HTMLElement;
+    this.panelKind = this.panelButton.dataset['for'] ?? 'audioinput';
+  };
+
+  protected override updated(): void {
+    // Wire each menu button to its popover (the attribute form is newer than the lint's HTML data).
+    const panel = this.renderRoot.querySelector<HTMLElement>('#devices');
+    for (const button of this.renderRoot.querySelectorAll<HTMLButtonElement>('.more'))
+      button.popoverTargetElement = panel;
+  }
+
+  override render() {
+    const snapshot = this.call.snapshot;
+    if (!snapshot) return nothing;
+    const t = this.i18n;
+    const { local } = snapshot;
+    const mic = local.microphoneEnabled;
+    const cam = local.cameraEnabled;
+    const share = local.screenShareEnabled;
+    return html`
+      <div part="base" class="base" role="group" aria-label=${t.t('controls')}>
+        <div class="split">
+          <button
+            part="button microphone-button"
+            class="control"
+            aria-label=${t.t('microphone')}
+            aria-pressed=${mic ? 'true' : 'false'}
+            aria-describedby="mic-tip"
+            @click=${() => this.toggleMicrophone()}
+          >
+            ${mic ? icons.mic : icons.micOff}
+            <span class="tip" id="mic-tip"
+              >${t.t(mic ? 'turnMicOff' : 'turnMicOn')}
+              (M)${mic ? nothing : html`<br />${t.t('pushToTalk')}`}</span
+            >
+          </button>
+          <button
+            part="button device-button"
+            class="control more"
+            aria-label=${t.t('chooseMicrophone')}
+            data-for="audioinput"
+            @click=${this.onMoreClick}
+          >
+            ${icons.chevronUp}
+          </button>
+        </div>
+        <div class="split">
+          <button
+            part="button camera-button"
+            class="control"
+            aria-label=${t.t('camera')}
+            aria-pressed=${cam ? 'true' : 'false'}
+            aria-describedby="cam-tip"
+            @click=${() => this.toggleCamera()}
+          >
+            ${cam ? icons.camera : icons.cameraOff}
+            <span class="tip" id="cam-tip">${t.t(cam ? 'turnCameraOff' : 'turnCameraOn')} (V)</span>
+          </button>
+          <button
+            part="button device-button"
+            class="control more"
+            aria-label=${t.t('chooseCamera')}
+            data-for="videoinput"
+            @click=${this.onMoreClick}
+          >
+            ${icons.chevronUp}
+          </button>
+        </div>
+        ${
+          local.canShareScreen
+            ? html`<button
+                part="button screen-share-button"
+                class="control"
+                aria-label=${t.t('shareScreen')}
+                aria-pressed=${share ? 'true' : 'false'}
+                aria-describedby="share-tip"
+                @click=${() => this.toggleScreenShare()}
+              >
+                ${icons.screen}
+                <span class="tip" id="share-tip"
+                  >${t.t(share ? 'stopSharing' : 'shareScreen')}</span
+                >
+              </button>`
+            : nothing
+        }
+        <slot></slot>
+        <button part="button leave-button" class="control leave" @click=${() => this.call.leave()}>
+          ${icons.leave}<span>${t.t('leave')}</span>
+        </button>
+      </div>
+      <div
+        id="devices"
+        part="device-menu"
+        class="panel"
+        role="group"
+        aria-label=${t.t('settings')}
+        .popover=${'auto'}
+        @toggle=${this.onPanelToggle}
+      >
+        ${devicePickers(t, snapshot, (kind, id) => {
+          void this.call.selectDevice(kind, id);
+        })}
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'call-controls': CallControlsElement;
+  }
+}

@@ -1,0 +1,51 @@
+import { en, type CallStringKey, type CallStrings } from './en.js';
+
+export { en, type CallStringKey, type CallStrings };
+
+/** Languages beyond English, each loaded on demand as its own chunk. */
+const loaders: Readonly<Record<string, () => Promise<{ default: CallStrings }>>> = {
+  de: () => import('./de.js'),
+};
+
+/** The base language (`de` for `de-AT`) if it ships, else `en`. */
+export function baseLanguage(lang: string | undefined): string {
+  const base = (lang ?? '').toLowerCase().split(/[-_]/)[0] ?? '';
+  return base in loaders ? base : 'en';
+}
+
+/** The table for `lang`; English when that language does not ship. */
+export async function loadStrings(lang: string | undefined): Promise<CallStrings> {
+  const load = loaders[baseLanguage(lang)];
+  return load ? (await load()).default : en;
+}
+
+/**
+ * Looks up strings in one table and fills `{name}` placeholders. One instance
+ * per language and override set; the elements share it through context.
+ */
+export class Translator {
+  readonly lang: string;
+  private readonly table: CallStrings;
+  private readonly plural: Intl.PluralRules;
+
+  constructor(lang = 'en', table: CallStrings = en, overrides: Partial<CallStrings> = {}) {
+    this.lang = lang;
+    this.table = { ...table, ...overrides };
+    this.plural = new Intl.PluralRules(lang);
+  }
+
+  /** The string for `key`, with `{name}` placeholders replaced from `values`. */
+  t(key: CallStringKey, values: Record<string, string | number> = {}): string {
+    return this.table[key].replace(/\{(\w+)\}/g, (match, name: string) =>
+      name in values ? String(values[name]) : match,
+    );
+  }
+
+  /** `one` or `other` form by the language's plural rules, with `{count}` filled in. */
+  count(one: CallStringKey, other: CallStringKey, count: number): string {
+    return this.t(this.plural.select(count) === 'one' ? one : other, { count });
+  }
+}
+
+/** The English translator, used by elements outside any `<matrix-call>`. */
+export const english = new Translator();
