@@ -145,7 +145,18 @@ function makeTrack(
 }
 
 const colors = ['#d9480f', '#2b8a3e', '#1864ab', '#862e9c', '#e67700', '#0b7285', '#c2255c'];
-const names = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan'];
+const names = [
+  'Morgan',
+  'Alice',
+  'Bob',
+  'Carol',
+  'Dave',
+  'Erin',
+  'Frank',
+  'Grace',
+  'Heidi',
+  'Ivan',
+];
 
 /** A remote participant with sensible defaults; `index` picks a name and colour. */
 export function fakeParticipant(

@@ -1,8 +1,17 @@
 // Shared helpers for the component tests.
 import { aTimeout, nextFrame, waitUntil } from '@open-wc/testing';
+
 import { defineElements } from '../../src/elements/define-elements.js';
 
 defineElements();
+
+// chai-a11y-axe expects axe-core to register `window.axe`; the test server's
+// CommonJS transform wraps it in a lazy `__require` instead, so register it here.
+const axeModule = (await import('axe-core')) as unknown as {
+  default?: unknown;
+  __require?: () => unknown;
+};
+(window as unknown as { axe?: unknown }).axe ??= axeModule.default ?? axeModule.__require?.();
 
 /** The first match in an element's shadow root; fails the test when missing. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed query
