@@ -172,7 +172,7 @@ describe('<call-grid>', () => {
     });
     const el = await grid(FakeCallSession.inCall([fakeParticipant(1), sharer]));
     assert.equal(el.layout, 'spotlight');
-    const spot = $(el, '[part="spotlight"] call-tile') as CallTileElement;
+    const spot = $<CallTileElement>(el, '[part="spotlight"] call-tile');
     assert.equal(spot.source, 'screen-share');
     assert.equal(spot.participant?.id, sharer.id);
     assert.lengthOf($$(el, '[part="filmstrip"] call-tile'), 3);
@@ -186,7 +186,7 @@ describe('<call-grid>', () => {
     $<HTMLButtonElement>(target as Element, '[part="pin-button"]').click();
     await el.updateComplete;
     assert.equal(el.layout, 'spotlight');
-    const spot = $(el, '[part="spotlight"] call-tile') as CallTileElement;
+    const spot = $<CallTileElement>(el, '[part="spotlight"] call-tile');
     assert.equal(spot.participant?.id, target?.participant?.id);
     assert.isTrue(spot.pinned);
     $<HTMLButtonElement>(spot, '[part="pin-button"]').click();

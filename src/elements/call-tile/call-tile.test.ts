@@ -1,6 +1,8 @@
 import { assert, expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CallTileElement } from './call-tile.js';
 import type { CallParticipant } from '../../core/types.js';
+import type { CallPinEvent } from '../../events/call-pin.js';
+import type { CallTileResizeEvent } from '../../events/call-tile-resize.js';
 import {
   fakeParticipant,
   fakeVideoTrack,
@@ -41,7 +43,7 @@ describe('<call-tile>', () => {
     );
     await until(() => video.videoWidth > 0, 'video frames');
     await until(() => !el.matches(':state(camera-off)'), 'video shown');
-    assert.equal($(el, '[part="name"]').textContent?.trim(), 'Alice');
+    assert.equal($(el, '[part="name"]').textContent.trim(), 'Alice');
     assert.equal($(el, '[part="base"]').getAttribute('aria-label'), 'Alice');
     assert.closeTo(el.aspectRatio, 16 / 9, 0.01);
   });
@@ -52,7 +54,7 @@ describe('<call-tile>', () => {
     el.participant = { ...p, cameraEnabled: false };
     await el.updateComplete;
     assert.lengthOf($$(el, 'video'), 0);
-    assert.equal($(el, '[part="avatar"]').textContent?.trim(), 'B');
+    assert.equal($(el, '[part="avatar"]').textContent.trim(), 'B');
     assert.isTrue(el.matches(':state(camera-off)'));
   });
 
@@ -79,12 +81,12 @@ describe('<call-tile>', () => {
 
   it('shows the encryption badge for waiting and undecryptable media', async () => {
     const el = await tile(fakeParticipant(1, { encryption: 'waiting-for-key' }));
-    assert.equal($(el, '[part="e2ee-badge"]').textContent?.trim(), 'Waiting for encryption key');
+    assert.equal($(el, '[part="e2ee-badge"]').textContent.trim(), 'Waiting for encryption key');
     assert.isTrue(el.matches(':state(waiting-for-key)'));
     assert.exists($(el, '[part="avatar"]'), 'no undecryptable video is shown');
     el.participant = { ...fakeParticipant(1), encryption: 'key-invalid' };
     await el.updateComplete;
-    assert.equal($(el, '[part="e2ee-badge"]').textContent?.trim(), 'Cannot decrypt');
+    assert.equal($(el, '[part="e2ee-badge"]').textContent.trim(), 'Cannot decrypt');
     assert.isTrue(el.matches(':state(key-invalid)'));
   });
 
@@ -92,7 +94,7 @@ describe('<call-tile>', () => {
     const local = fakeParticipant(0, { isLocal: true, displayName: 'Morgan' });
     const el = await tile(local);
     assert.isTrue($(el, 'video').classList.contains('mirror'));
-    assert.equal($(el, '[part="name"]').textContent?.trim(), 'Morgan (you)');
+    assert.equal($(el, '[part="name"]').textContent.trim(), 'Morgan (you)');
     const screen = fakeVideoTrack({ source: 'screen-share', width: 640, height: 400 });
     el.participant = { ...local, screenShareEnabled: true, screenShareTrack: screen };
     el.source = 'screen-share';
@@ -108,8 +110,10 @@ describe('<call-tile>', () => {
     await el.updateComplete;
     const button = $<HTMLButtonElement>(el, '[part="pin-button"]');
     assert.equal(button.getAttribute('aria-pressed'), 'false');
-    setTimeout(() => button.click());
-    const event = await oneEvent(el, 'call-pin');
+    setTimeout(() => {
+      button.click();
+    });
+    const event = await oneEvent<CallPinEvent>(el, 'call-pin');
     assert.equal(event.tileKey, p.id);
     assert.isTrue(event.pinned);
     assert.isTrue(event.bubbles && event.composed);
@@ -121,7 +125,7 @@ describe('<call-tile>', () => {
     await until(() => el.aspectRatio > 0, 'first ratio');
     const portrait = fakeVideoTrack({ width: 180, height: 320 });
     setTimeout(() => (el.participant = { ...p, cameraTrack: portrait }));
-    const event = await oneEvent(el, 'call-tile-resize');
+    const event = await oneEvent<CallTileResizeEvent>(el, 'call-tile-resize');
     assert.closeTo(event.aspectRatio, 180 / 320, 0.01);
   });
 
