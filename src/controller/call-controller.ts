@@ -37,7 +37,7 @@ const started = new WeakSet<CallSessionApi>();
  * The core, loaded on first use: the entry keeps only the UI, and the error
  * catalogue and the engine loader come with the first session.
  */
-const createCallSession = async (options: CallSessionOptions) =>
+export const loadAndCreateSession = async (options: CallSessionOptions) =>
   (await import('../core/load.js')).createCallSession(options);
 
 const isCallError = (value: unknown): value is MatrixCallError =>
@@ -138,7 +138,7 @@ export class CallController implements ReactiveController {
     if (options && this.connected && !this.options.session?.()) {
       this._creating = true;
       this._error = undefined;
-      (this.options.create ?? createCallSession)(options).then(
+      (this.options.create ?? loadAndCreateSession)(options).then(
         (session) => {
           if (id !== this.createId) {
             void session.dispose().catch(() => undefined);

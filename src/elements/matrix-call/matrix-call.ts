@@ -14,7 +14,7 @@ import type {
   PasswordLogin,
   SessionSource,
 } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
+import { CallController, loadAndCreateSession } from '../../controller/call-controller.js';
 import { callSessionContext, translatorContext } from '../../controller/call-context.js';
 import {
   baseLanguage,
@@ -252,6 +252,7 @@ export class MatrixCallElement extends LitElement {
 
   private readonly call = new CallController(this, {
     session: () => this.session,
+    create: (options) => MatrixCallElement.createSession(options),
     autoStart: true,
     onSnapshot: (snapshot, previous) => {
       this.onSnapshot(snapshot, previous);
@@ -267,6 +268,13 @@ export class MatrixCallElement extends LitElement {
   private inCall = false;
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
   private stringsRequest = 0;
+
+  /**
+   * Creates the call sessions of every `<matrix-call>`. The default loads the
+   * engine on first use; replace it to wrap the core or to stand in for it in tests.
+   */
+  static createSession: (options: CallSessionOptions) => Promise<CallSessionApi> =
+    loadAndCreateSession;
 
   /** Loads the call engine ahead of time, e.g. when the user hovers a "call" button. */
   static async preload(): Promise<void> {
@@ -435,6 +443,7 @@ export class MatrixCallElement extends LitElement {
       return;
     }
     const t = this.i18n;
+    const wasIn = this.inCall;
     if (s.phase !== prev.phase) {
       this.dispatchEvent(new CallStateChangedEvent(s.phase, prev.phase));
       if (s.phase === 'connected' && !this.inCall) {
@@ -453,7 +462,6 @@ export class MatrixCallElement extends LitElement {
         if (this.ended) this.announce(t.t('callEnded'));
       }
     }
-    const wasIn = inCallPhases.has(prev.phase);
     const remotes = (snapshot: CallSnapshot) =>
       new Map<string, CallParticipant>(
         snapshot.participants.filter((p) => !p.isLocal).map((p) => [p.id, p]),

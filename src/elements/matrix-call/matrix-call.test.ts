@@ -1,0 +1,706 @@
+import { assert, expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import { MatrixCallElement } from './matrix-call.js';
+import type { CallGridElement } from '../call-grid/call-grid.js';
+import type { CallTileElement } from '../call-tile/call-tile.js';
+import { MatrixCallError } from '../../core/errors.js';
+import type { CallSessionApi, CallSessionOptions } from '../../core/types.js';
+import type { CallErrorEvent } from '../../events/call-error.js';
+import type { CallLeftEvent } from '../../events/call-left.js';
+import type { CallMediaChangedEvent } from '../../events/call-media-changed.js';
+import type { CallParticipantJoinedEvent } from '../../events/call-participant-joined.js';
+import type { CallStateChangedEvent } from '../../events/call-state-changed.js';
+import {
+  FakeCallSession,
+  fakeAudioTrack,
+  fakeParticipant,
+  fakeVideoTrack,
+  stopFakeMedia,
+} from '../../../test/browser/fake-call-session.js';
+import {
+  $,
+  $$,
+  contrast,
+  deepElements,
+  deepQuery,
+  deepText,
+  recordEvents,
+  settle,
+  until,
+} from '../../../test/browser/helpers.js';
+
+const eventTypes = [
+  'call-joined',
+  'call-left',
+  'call-error',
+  'call-participant-joined',
+  'call-participant-left',
+  'call-state-changed',
+  'call-media-changed',
+];
+
+async function mount(session?: CallSessionApi, template = html`<matrix-call></matrix-call>`) {
+  const box = await fixture<HTMLDivElement>(
+    html`<div style="width:960px;height:640px">${template}</div>`,
+  );
+  const el = box.querySelector('matrix-call');
+  if (!el) throw new Error('no element');
+  el.style.height = '100%';
+  if (session) el.session = session;
+  await settle(el);
+  return el;
+}
+
+const text = (el: Element) => deepText(el.shadowRoot ?? el);
+const button = (el: MatrixCallElement, label: string) => {
+  const found = $$<HTMLButtonElement>(el, 'button').find((b) => b.textContent.trim() === label);
+  if (!found) throw new Error(`no button "${label}"`);
+  return found;
+};
+const grid = (el: MatrixCallElement) => $<CallGridElement>(el, 'call-grid');
+const tiles = (el: MatrixCallElement) => $$<CallTileElement>(grid(el), 'call-tile');
+
+async function lobby(session = new FakeCallSession()) {
+  const el = await mount(session);
+  await until(() => el.view === 'lobby', 'lobby');
+  await settle(el);
+  return { el, session };
+}
+
+async function inCall(remotes: number, patch = {}) {
+  const session = FakeCallSession.inCall(remotes, patch);
+  const el = await mount(session);
+  await until(() => tiles(el).length > 0, 'tiles');
+  await settle(el);
+  return { el, session };
+}
+
+describe('<matrix-call>', () => {
+  const originalCreate = MatrixCallElement.createSession;
+  afterEach(() => {
+    MatrixCallElement.createSession = originalCreate;
+    stopFakeMedia();
+  });
+
+  describe('sign-in', () => {
+    it('asks for an account and a room when it has neither', async () => {
+      const el = await mount();
+      assert.equal(el.view, 'sign-in');
+      assert.isTrue(el.matches(':state(sign-in)'));
+      for (const name of ['homeserver', 'username', 'password', 'room'])
+        assert.exists($(el, `input[name="${name}"]`));
+      await expect(el).to.be.accessible();
+    });
+
+    it('signs in with a password, shows a failure inline, and retries', async () => {
+      const created: CallSessionOptions[] = [];
+      const sessions: FakeCallSession[] = [];
+      MatrixCallElement.createSession = (options) => {
+        created.push(options);
+        const session = new FakeCallSession();
+        if (created.length === 1) session.failures.set('start', MatrixCallError.loginFailed());
+        sessions.push(session);
+        return Promise.resolve(session);
+      };
+      const el = await mount(
+        undefined,
+        html`<matrix-call
+          room="#standup:example.org"
+          homeserver="https://hs.example"
+        ></matrix-call>`,
+      );
+      assert.lengthOf($$(el, 'input[name="room"]'), 0, 'the room is known');
+      assert.equal($<HTMLInputElement>(el, 'input[name="homeserver"]').value, 'https://hs.example');
+      $<HTMLInputElement>(el, 'input[name="username"]').value = 'alice';
+      $<HTMLInputElement>(el, 'input[name="password"]').value = 'wrong';
+      $<HTMLFormElement>(el, 'form').requestSubmit();
+      await until(() => created.length === 1, 'session created');
+      assert.deepEqual(created[0]?.source, {
+        kind: 'password',
+        login: {
+          homeserver: 'https://hs.example',
+          username: 'alice',
+          password: 'wrong',
+          deviceDisplayName: `matrix-call on ${location.host}`,
+        },
+      });
+      assert.equal(created[0]?.room, '#standup:example.org');
+      await until(() => $$(el, '.error').length === 1, 'inline error');
+      assert.equal(el.view, 'sign-in');
+      assert.include($(el, '.error').textContent, 'wrong username or password');
+      $<HTMLInputElement>(el, 'input[name="password"]').value = 'right';
+      $<HTMLFormElement>(el, 'form').requestSubmit();
+      await until(() => el.view === 'lobby', 'lobby after signing in');
+      assert.isTrue(sessions[0]?.disposed, 'the failed session is disposed');
+    });
+
+    it('uses an access token given as a property, with the attributes', async () => {
+      const created: CallSessionOptions[] = [];
+      MatrixCallElement.createSession = (options) => {
+        created.push(options);
+        return Promise.resolve(new FakeCallSession());
+      };
+      const el = await mount(
+        undefined,
+        html`<matrix-call
+          homeserver="https://hs.example"
+          room="!r:hs.example"
+          user-id="@a:hs.example"
+          device-id="DEV"
+          password="shared secret"
+          intent="join-audio"
+          notify="ring"
+          livekit-service-url="https://rtc.hs.example"
+          .accessToken=${'syt_token'}
+        ></matrix-call>`,
+      );
+      await until(() => el.view === 'lobby', 'lobby');
+      assert.lengthOf(created, 1);
+      assert.deepInclude(created[0], {
+        room: '!r:hs.example',
+        password: 'shared secret',
+        livekitServiceUrl: 'https://rtc.hs.example',
+        intent: 'audio',
+        media: { cameraEnabled: false },
+      });
+      assert.isUndefined(created[0]?.notify, 'joining never rings');
+      assert.deepEqual(created[0]?.source, {
+        kind: 'credentials',
+        credentials: {
+          homeserver: 'https://hs.example',
+          userId: '@a:hs.example',
+          deviceId: 'DEV',
+          accessToken: 'syt_token',
+        },
+      });
+    });
+
+    it('never puts a token in an attribute', async () => {
+      const token = 'syt_c2VjcmV0_TOKENabc123';
+      MatrixCallElement.createSession = () => Promise.resolve(FakeCallSession.inCall(3));
+      const el = await mount(undefined, html`<matrix-call room="!r:hs"></matrix-call>`);
+      el.credentials = {
+        homeserver: 'https://hs',
+        userId: '@u:hs',
+        deviceId: 'D',
+        accessToken: token,
+      };
+      el.accessToken = token;
+      await until(() => el.view === 'in-call', 'in call');
+      await settle(el);
+      for (const node of [el, ...deepElements(el.shadowRoot as ShadowRoot)])
+        for (const attr of node.attributes) assert.notInclude(attr.value, token, attr.name);
+      assert.notInclude(el.outerHTML, token);
+      assert.notInclude(el.shadowRoot?.innerHTML, token);
+    });
+  });
+
+  describe('views', () => {
+    it('shows a spinner while starting', async () => {
+      const session = new FakeCallSession();
+      session.start = () => new Promise(() => undefined);
+      const el = await mount(session);
+      assert.equal(el.view, 'starting');
+      assert.include(text(el), 'Getting ready…');
+      assert.exists($(el, '.spinner'));
+    });
+
+    it('shows the lobby with preview, level meter, devices, name and a start button', async () => {
+      const { el, session } = await lobby();
+      assert.isTrue(el.matches(':state(lobby)'));
+      await until(() => session.snapshot.local.cameraTrack !== undefined, 'preview started');
+      assert.equal(session.count('startPreview'), 1);
+      await settle(el);
+      const video = $<HTMLVideoElement>(el, '[part="preview"] video');
+      assert.strictEqual(
+        (video.srcObject as MediaStream).getVideoTracks()[0],
+        session.snapshot.local.cameraTrack?.mediaStreamTrack,
+      );
+      assert.include(getComputedStyle(video).transform, 'matrix(-1', 'mirrored');
+      assert.closeTo($<HTMLMeterElement>(el, '[part="level"]').value, 0.4, 0.001);
+      assert.lengthOf($$(el, 'select'), 3);
+      assert.equal($<HTMLInputElement>(el, 'input[autocomplete="name"]').value, 'Morgan');
+      assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Start call');
+      await expect(el).to.be.accessible();
+    });
+
+    it('says who is in the call already and joins with the typed name', async () => {
+      const { el, session } = await lobby();
+      session.set({
+        callInProgress: {
+          active: true,
+          userCount: 3,
+          members: [1, 2, 3].map((i) => ({
+            userId: `@u${i}:hs`,
+            deviceId: 'D',
+            displayName: ['Alice', 'Bob', 'Carol'][i - 1] ?? '',
+            avatarUrl: undefined,
+          })),
+        },
+      });
+      await settle(el);
+      assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Join call (3 people)');
+      assert.include(text(el), 'Alice, Bob, Carol');
+      assert.lengthOf($$(el, '.faces > *'), 3);
+      const name = $<HTMLInputElement>(el, 'input[autocomplete="name"]');
+      name.value = 'Robin';
+      name.dispatchEvent(new Event('input'));
+      $<HTMLSelectElement>(el, 'select[data-kind="videoinput"]').dispatchEvent(new Event('change'));
+      await until(() => session.count('selectDevice') === 1, 'device picked');
+      $<HTMLButtonElement>(el, '[part="join-button"]').click();
+      await until(() => el.view === 'in-call', 'joined');
+      const join = session.calls.find((c) => c.method === 'join');
+      assert.equal((join?.args[0] as { displayName?: string }).displayName, 'Robin');
+    });
+
+    it('shows the phase label only once a phase has lasted 300 ms, and can cancel', async () => {
+      const { el, session } = await lobby();
+      session.holdJoinAt = 'connecting';
+      void el.join();
+      await until(() => session.snapshot.phase === 'connecting', 'connecting');
+      await settle(el);
+      assert.equal(el.view, 'connecting');
+      assert.notInclude(text(el), 'Connecting to the call server');
+      await until(() => text(el).includes('Connecting to the call server…'), 'label after 300 ms');
+      assert.isAtLeast(Date.now() - session.snapshot.phaseSince, 300);
+      button(el, 'Cancel').click();
+      await until(() => el.view === 'lobby', 'back to the lobby');
+    });
+
+    for (const count of [1, 2, 4, 12]) {
+      it(`shows a call with ${count} people`, async () => {
+        const { el } = await inCall(count - 1);
+        assert.equal(el.view, 'in-call');
+        assert.equal($(el, '[part="room-name"]').textContent.trim(), 'Team standup');
+        assert.include(
+          $(el, '[part="participant-count"]').textContent,
+          count === 1 ? '1 participant' : `${count} participants`,
+        );
+        assert.lengthOf(tiles(el), Math.min(count, 9));
+        assert.equal(grid(el).layout, count === 1 ? 'empty' : count === 2 ? 'one-on-one' : 'grid');
+        if (count === 12) assert.equal(grid(el).pageCount, 2);
+        if (count === 1 || count === 4) await expect(el).to.be.accessible();
+      });
+    }
+
+    it('explains the encryption on hover and on focus', async () => {
+      const { el, session } = await inCall(1);
+      const lock = $(el, '[part="e2ee-lock"]');
+      const tip = $(el, '#lock-tip');
+      assert.equal(lock.getAttribute('aria-label'), 'End-to-end encrypted');
+      assert.equal(lock.getAttribute('aria-describedby'), 'lock-tip');
+      assert.include(tip.textContent, 'own keys');
+      assert.equal(getComputedStyle(tip).opacity, '0');
+      lock.focus();
+      await sendKeys({ press: 'Shift' }); // keyboard modality, so :focus-visible applies
+      await until(() => getComputedStyle(tip).opacity === '1', 'tooltip on focus');
+      session.set({ encryption: 'shared-secret' });
+      await settle(el);
+      assert.include(tip.textContent, 'shared password');
+      session.set({ encryption: 'none' });
+      await settle(el);
+      assert.equal(lock.getAttribute('aria-label'), 'Not encrypted');
+    });
+
+    it('puts a screen share in the spotlight', async () => {
+      const sharer = fakeParticipant(1, {
+        screenShareEnabled: true,
+        screenShareTrack: fakeVideoTrack({ source: 'screen-share', width: 1280, height: 720 }),
+      });
+      const session = FakeCallSession.inCall([sharer, fakeParticipant(2)]);
+      const el = await mount(session);
+      await until(() => tiles(el).length > 0, 'tiles');
+      assert.equal(grid(el).layout, 'spotlight');
+    });
+
+    it('plays each remote microphone in its own audio element, never the local one', async () => {
+      const a = fakeParticipant(1, { microphoneTrack: fakeAudioTrack() });
+      const b = fakeParticipant(2, {
+        microphoneTrack: fakeAudioTrack(),
+        screenShareAudioTrack: fakeAudioTrack({ source: 'screen-share-audio' }),
+      });
+      const session = FakeCallSession.inCall([a, b]);
+      session.setLocal({ audioOutputId: 'spk-2' });
+      session.set({
+        participants: session.snapshot.participants.map((p) =>
+          p.isLocal ? { ...p, microphoneTrack: fakeAudioTrack({ isLocal: true }) } : p,
+        ),
+      });
+      const el = await mount(session);
+      await settle(el);
+      const audio = $$<HTMLAudioElement>(el, 'audio');
+      assert.lengthOf(audio, 3);
+      const tracks = audio.map((x) => (x.srcObject as MediaStream).getAudioTracks()[0]);
+      assert.includeMembers(tracks, [
+        a.microphoneTrack?.mediaStreamTrack,
+        b.microphoneTrack?.mediaStreamTrack,
+        b.screenShareAudioTrack?.mediaStreamTrack,
+      ]);
+      for (const x of audio) assert.isTrue(x.autoplay);
+    });
+  });
+
+  describe('errors', () => {
+    const errors: MatrixCallError[] = [
+      MatrixCallError.invalidConfig('room'),
+      MatrixCallError.homeserverUnreachable('https://hs.example'),
+      MatrixCallError.unknownToken(),
+      MatrixCallError.roomNotFound('#nope:hs'),
+      MatrixCallError.notInRoom('#closed:hs'),
+      MatrixCallError.cryptoInitFailed(),
+      MatrixCallError.noRtcTransport('hs.example'),
+      MatrixCallError.jwtFetchFailed({ status: 500, endpoint: 'https://rtc.hs/sfu/get' }),
+      MatrixCallError.sfuRoomCreationRestricted(),
+      MatrixCallError.livekitConnectFailed(),
+      MatrixCallError.connectionLost(),
+      MatrixCallError.membershipForbidden('org.matrix.msc3401.call.member'),
+      MatrixCallError.membershipFailed(),
+      MatrixCallError.mediaPermissionDenied('camera'),
+      MatrixCallError.mediaDeviceNotFound('microphone'),
+      MatrixCallError.mediaDeviceFailed('camera'),
+      MatrixCallError.e2eeUnsupported(),
+      MatrixCallError.unknown(),
+    ];
+
+    for (const error of errors) {
+      it(`explains ${error.reason}`, async () => {
+        const session = FakeCallSession.ready({ phase: 'failed', error });
+        const el = await mount(session);
+        assert.equal(el.view, 'failed');
+        const card = $(el, '[part~="error"]');
+        assert.equal(card.getAttribute('role'), 'alert');
+        const shown = deepText(card);
+        assert.notInclude(shown, `error-${error.reason}`, 'a translated title');
+        assert.include(shown, error.message);
+        assert.include(shown, error.hint ?? '');
+        assert.include(
+          shown,
+          error.audience === 'admin' ? 'For the server admin' : 'What you can do',
+        );
+        assert.exists($(el, '[part="retry-button"]'));
+        assert.exists($(el, '[part="diagnostics-button"]'));
+      });
+    }
+
+    it('retries a failed join and copies the diagnostics', async () => {
+      const error = MatrixCallError.livekitConnectFailed();
+      const session = FakeCallSession.ready({ phase: 'failed', error });
+      session.diagnostics.info('livekit', 'connect failed', { url: 'wss://sfu' });
+      const el = await mount(session);
+      await expect(el).to.be.accessible();
+      let copied = '';
+      const clipboard = navigator.clipboard as { writeText: (text: string) => Promise<void> };
+      const original = clipboard.writeText.bind(clipboard);
+      clipboard.writeText = (value: string) => {
+        copied = value;
+        return Promise.resolve();
+      };
+      try {
+        $<HTMLButtonElement>(el, '[part="diagnostics-button"]').click();
+        await until(() => copied !== '', 'copied');
+      } finally {
+        clipboard.writeText = original;
+      }
+      const exported = JSON.parse(copied) as { entries: { message: string }[]; error: unknown };
+      assert.deepInclude(
+        exported.entries.map((e) => e.message),
+        'connect failed',
+      );
+      assert.deepEqual(exported.error, JSON.parse(JSON.stringify(error.toJSON())));
+      await settle(el);
+      assert.include(text(el), 'Diagnostics copied');
+      $<HTMLButtonElement>(el, '[part="retry-button"]').click();
+      await until(() => el.view === 'in-call', 'joined on retry');
+    });
+
+    it('restarts a session whose start failed', async () => {
+      let made = 0;
+      MatrixCallElement.createSession = () => {
+        const session = new FakeCallSession();
+        if (++made === 1) session.failures.set('start', MatrixCallError.roomNotFound('#x:hs'));
+        return Promise.resolve(session);
+      };
+      const el = await mount(undefined, html`<matrix-call room="#x:hs"></matrix-call>`);
+      el.accessToken = 'syt_x';
+      el.homeserver = 'https://hs';
+      el.userId = '@u:hs';
+      el.deviceId = 'D';
+      await until(() => el.view === 'failed', 'failed');
+      assert.include(text(el), 'Room not found');
+      $<HTMLButtonElement>(el, '[part="retry-button"]').click();
+      await until(() => el.view === 'lobby', 'lobby after retry');
+      assert.equal(made, 2);
+    });
+
+    it('shows a failed engine download with a retry', async () => {
+      let made = 0;
+      MatrixCallElement.createSession = () =>
+        ++made === 1
+          ? Promise.reject(new MatrixCallError('unknown', 'The call code could not be loaded.'))
+          : Promise.resolve(new FakeCallSession());
+      const el = await mount(undefined, html`<matrix-call room="!r:hs"></matrix-call>`);
+      el.credentials = {
+        homeserver: 'https://hs',
+        userId: '@u:hs',
+        deviceId: 'D',
+        accessToken: 't',
+      };
+      await until(() => el.view === 'failed', 'failed');
+      assert.include(text(el), 'The call code could not be loaded.');
+      $<HTMLButtonElement>(el, '[part="retry-button"]').click();
+      await until(() => el.view === 'lobby', 'lobby after retry');
+    });
+
+    it('shows a media error in the lobby without leaving it', async () => {
+      const session = new FakeCallSession();
+      session.failures.set('startPreview', MatrixCallError.mediaPermissionDenied('camera'));
+      const el = await mount(session);
+      await until(() => $$(el, '[part="notice"]').length === 1, 'notice');
+      assert.equal(el.view, 'lobby');
+      assert.include(text(el), 'Permission to use the camera was denied.');
+      button(el, 'OK').click();
+      await settle(el);
+      assert.lengthOf($$(el, '[part="notice"]'), 0);
+    });
+  });
+
+  describe('events', () => {
+    it('fires each event once, on the real change only', async () => {
+      const { el, session } = await lobby();
+      session.remotes = [fakeParticipant(1)];
+      const events = recordEvents(el, eventTypes);
+      await el.join();
+      await until(() => el.view === 'in-call', 'in call');
+      const names = () => events.map((e) => e.type);
+      assert.equal(names().filter((n) => n === 'call-joined').length, 1);
+      const phases = events
+        .filter((e): e is CallStateChangedEvent => e.type === 'call-state-changed')
+        .map((e) => e.phase);
+      assert.deepEqual(phases, [
+        'discovering',
+        'authorizing',
+        'connecting',
+        'publishing',
+        'joining',
+        'connected',
+      ]);
+      const joined = events.filter(
+        (e): e is CallParticipantJoinedEvent => e.type === 'call-participant-joined',
+      );
+      assert.deepEqual(
+        joined.map((e) => e.participant.displayName),
+        ['Alice'],
+      );
+      for (const e of events) assert.isTrue(e.bubbles && e.composed, e.type);
+
+      events.length = 0;
+      el.requestUpdate();
+      await settle(el);
+      session.set({ participants: [...session.snapshot.participants] });
+      await settle(el);
+      assert.deepEqual(names(), [], 'nothing on a re-render or an unchanged snapshot');
+
+      await el.toggleMicrophone();
+      await until(() => names().includes('call-media-changed'), 'media event');
+      const media = events.find((e) => e.type === 'call-media-changed') as CallMediaChangedEvent;
+      assert.isFalse(media.microphoneEnabled);
+      assert.isTrue(media.cameraEnabled);
+
+      const bob = fakeParticipant(2);
+      session.set({ participants: [...session.snapshot.participants, bob] });
+      await settle(el);
+      session.set({ participants: session.snapshot.participants.filter((p) => p.id !== bob.id) });
+      await settle(el);
+      assert.deepEqual(names().slice(1), ['call-participant-joined', 'call-participant-left']);
+
+      events.length = 0;
+      const error = MatrixCallError.mediaDeviceFailed('camera');
+      session.failures.set('setCameraEnabled', error);
+      await el.toggleCamera();
+      session.set({ error });
+      await settle(el);
+      const reported = events.filter((e): e is CallErrorEvent => e.type === 'call-error');
+      assert.lengthOf(reported, 1, 'one error event for one error');
+      assert.equal(reported[0]?.error, error);
+
+      events.length = 0;
+      await el.leave();
+      await until(() => names().includes('call-left'), 'left');
+      const left = events.find((e) => e.type === 'call-left') as CallLeftEvent;
+      assert.equal(left.reason, 'user');
+      assert.equal(names().filter((n) => n === 'call-left').length, 1);
+      assert.equal(names().filter((n) => n === 'call-participant-left').length, 1);
+    });
+
+    it('reports an error from the controls once, as the element', async () => {
+      const { el, session } = await inCall(1);
+      const events = recordEvents(document, ['call-error']);
+      const error = MatrixCallError.mediaPermissionDenied('screen');
+      session.failures.set('setScreenShareEnabled', error);
+      deepQuery<HTMLButtonElement>(el, '[part~="screen-share-button"]')?.click();
+      await until(() => events.length === 1, 'error event');
+      session.set({ error });
+      await settle(el);
+      assert.lengthOf(events, 1);
+      assert.equal(events[0]?.target, el);
+      assert.include(text(el), 'Permission to use the screen was denied.');
+    });
+
+    it('announces joins, leaves and your own mute state', async () => {
+      const { el, session } = await inCall(1);
+      const live = $(el, '[aria-live="polite"]');
+      session.set({ participants: [...session.snapshot.participants, fakeParticipant(2)] });
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Bob joined');
+      session.set({ participants: session.snapshot.participants.slice(0, 2) });
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Bob left');
+      await el.toggleMicrophone(false);
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Microphone off');
+    });
+  });
+
+  describe('ending', () => {
+    it('shows a small ended view after leaving, with rejoin', async () => {
+      const { el, session } = await lobby();
+      await el.join();
+      await until(() => el.view === 'in-call', 'in call');
+      deepQuery<HTMLButtonElement>(el, '[part~="leave-button"]')?.click();
+      await until(() => el.view === 'ended', 'ended');
+      assert.include(text(el), 'You left the call');
+      await expect(el).to.be.accessible();
+      button(el, 'Rejoin').click();
+      await until(() => el.view === 'in-call', 'rejoined');
+      assert.equal(session.count('join'), 2);
+    });
+
+    it('goes back to the lobby after leaving with return-to-lobby', async () => {
+      const session = FakeCallSession.ready();
+      const el = await mount(session, html`<matrix-call return-to-lobby></matrix-call>`);
+      await el.join();
+      await until(() => el.view === 'in-call', 'in call');
+      await el.leave();
+      await until(() => el.view === 'lobby', 'lobby');
+    });
+
+    it('joins straight away with skip-lobby', async () => {
+      const session = new FakeCallSession();
+      const el = await mount(session, html`<matrix-call skip-lobby></matrix-call>`);
+      await until(() => el.view === 'in-call', 'in call without the lobby');
+      assert.equal(session.count('startPreview'), 0);
+    });
+  });
+
+  describe('theming', () => {
+    it('applies tokens and parts from the page, through exportparts', async () => {
+      const style = document.createElement('style');
+      style.textContent = `
+        matrix-call.themed { --matrix-call-accent: rgb(200, 0, 100); }
+        matrix-call.themed::part(tile__name) { color: rgb(1, 2, 3); }
+        matrix-call.themed::part(controls__leave-button) { border-radius: 3px; }`;
+      document.head.append(style);
+      try {
+        const session = FakeCallSession.inCall(2);
+        const el = await mount(session, html`<matrix-call class="themed"></matrix-call>`);
+        await until(() => tiles(el).length === 3, 'tiles');
+        const name = $(tiles(el)[0] as Element, '[part="name"]');
+        assert.equal(getComputedStyle(name).color, 'rgb(1, 2, 3)');
+        const leave = deepQuery(el, '[part~="leave-button"]') as HTMLElement;
+        assert.equal(getComputedStyle(leave).borderTopLeftRadius, '3px');
+        const lobbyEl = await mount(
+          FakeCallSession.ready(),
+          html`<matrix-call class="themed"></matrix-call>`,
+        );
+        assert.equal(
+          getComputedStyle($(lobbyEl, '[part="join-button"]')).backgroundColor,
+          'rgb(200, 0, 100)',
+        );
+      } finally {
+        style.remove();
+      }
+    });
+
+    for (const theme of ['light', 'dark'] as const) {
+      it(`has AA contrast in the ${theme} theme`, async () => {
+        const session = new FakeCallSession();
+        const el = await mount(session, html`<matrix-call theme=${theme}></matrix-call>`);
+        await until(() => el.view === 'lobby', 'lobby');
+        const bg = getComputedStyle(el).backgroundColor;
+        const fg = getComputedStyle(el).color;
+        assert.isAtLeast(contrast(fg, bg), 7);
+        const join = getComputedStyle($(el, '[part="join-button"]'));
+        assert.isAtLeast(contrast(join.color, join.backgroundColor), 4.5);
+        const muted = getComputedStyle($(el, '.muted'));
+        const card = getComputedStyle($(el, '.side h2').closest('.center') ?? el);
+        assert.isAtLeast(
+          contrast(
+            muted.color,
+            card.backgroundColor === 'rgba(0, 0, 0, 0)' ? bg : card.backgroundColor,
+          ),
+          4.5,
+        );
+        await expect(el).to.be.accessible();
+      });
+    }
+
+    it('looks different in light and dark', async () => {
+      const light = await mount(
+        FakeCallSession.ready(),
+        html`<matrix-call theme="light"></matrix-call>`,
+      );
+      const lightBg = getComputedStyle(light).backgroundColor;
+      const dark = await mount(
+        FakeCallSession.ready(),
+        html`<matrix-call theme="dark"></matrix-call>`,
+      );
+      const darkBg = getComputedStyle(dark).backgroundColor;
+      assert.notEqual(lightBg, darkBg);
+      assert.isAbove(contrast(lightBg, 'rgb(0, 0, 0)'), contrast(darkBg, 'rgb(0, 0, 0)'));
+    });
+  });
+
+  describe('i18n', () => {
+    it('speaks German with lang="de", phase labels included', async () => {
+      const session = FakeCallSession.ready();
+      const el = await mount(session, html`<matrix-call lang="de"></matrix-call>`);
+      await until(() => text(el).includes('Bereit zum Beitreten?'), 'German lobby');
+      assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Anruf starten');
+      session.holdJoinAt = 'authorizing';
+      void el.join();
+      await until(() => text(el).includes('Berechtigung wird eingeholt'), 'German phase label');
+    });
+
+    it('takes the language of the page and overrides single strings', async () => {
+      const box = await fixture<HTMLDivElement>(
+        html`<div lang="de-AT" style="height:500px">
+          <matrix-call
+            .session=${FakeCallSession.ready()}
+            .strings=${{ startCall: 'Los!' }}
+          ></matrix-call>
+        </div>`,
+      );
+      const el = box.querySelector('matrix-call') as MatrixCallElement;
+      await until(() => text(el).includes('Bereit zum Beitreten?'), 'German from the page');
+      assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Los!');
+      el.lang = 'en';
+      await until(() => text(el).includes('Ready to join?'), 'back to English');
+      assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Los!');
+    });
+  });
+
+  describe('methods', () => {
+    it('toggles media and picks devices', async () => {
+      const { el, session } = await inCall(1);
+      await el.toggleCamera();
+      assert.isFalse(session.snapshot.local.cameraEnabled);
+      await el.toggleCamera(true);
+      assert.isTrue(session.snapshot.local.cameraEnabled);
+      await el.toggleScreenShare();
+      assert.isTrue(session.snapshot.local.screenShareEnabled);
+      await el.setDevice('audiooutput', 'spk-2');
+      assert.equal(session.snapshot.local.audioOutputId, 'spk-2');
+      assert.equal(el.snapshot, session.snapshot);
+    });
+  });
+});
