@@ -35,10 +35,13 @@ export const styles = css`
     border-radius: 0 999px 999px 0;
     margin-inline-start: 1px;
   }
-  .control[aria-pressed='false'],
-  .control.off {
+  .mute[aria-pressed='false'] {
     background: var(--_control-off);
     color: var(--_control-off-text);
+  }
+  .share[aria-pressed='true'] {
+    background: var(--_accent);
+    color: var(--_on-accent);
   }
   .control.leave {
     width: auto;
@@ -62,23 +65,8 @@ export const styles = css`
     box-shadow: 0 8px 28px rgb(0 0 0 / 0.3);
     font: 14px var(--_font);
   }
-  label {
-    display: flex;
-    flex-direction: column;
-    gap: 4px;
-    font-weight: 600;
-  }
   label + label {
     margin-top: 10px;
-  }
-  select {
-    min-height: 36px;
-    border: 1px solid var(--_border);
-    border-radius: 8px;
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-    font-weight: 400;
   }
   @media (max-width: 420px) {
     .control {
@@ -90,6 +78,10 @@ export const styles = css`
     }
     .leave span {
       display: none;
+    }
+    .share[aria-pressed='true'] {
+      background: var(--_accent);
+      color: var(--_on-accent);
     }
     .control.leave {
       padding: 0 14px;

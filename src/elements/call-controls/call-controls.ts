@@ -25,6 +25,8 @@ const interactive = 'button, a, input, select, textarea, summary, [role], [conte
  *
  * @slot - Extra controls, placed before the leave button.
  *
+ * @event {CallErrorEvent} call-error - A control's command failed (inside `<matrix-call>`, the element reports it once).
+ *
  * @csspart base - The row of controls.
  * @csspart button - Every round control button.
  * @csspart microphone-button - The microphone toggle.
@@ -167,7 +169,7 @@ export class CallControlsElement extends LitElement {
         <div class="split">
           <button
             part="button microphone-button"
-            class="control"
+            class="control mute"
             aria-label=${t.t('microphone')}
             aria-pressed=${mic ? 'true' : 'false'}
             aria-describedby="mic-tip"
@@ -192,7 +194,7 @@ export class CallControlsElement extends LitElement {
         <div class="split">
           <button
             part="button camera-button"
-            class="control"
+            class="control mute"
             aria-label=${t.t('camera')}
             aria-pressed=${cam ? 'true' : 'false'}
             aria-describedby="cam-tip"
@@ -215,7 +217,7 @@ export class CallControlsElement extends LitElement {
           local.canShareScreen
             ? html`<button
                 part="button screen-share-button"
-                class="control"
+                class="control share"
                 aria-label=${t.t('shareScreen')}
                 aria-pressed=${share ? 'true' : 'false'}
                 aria-describedby="share-tip"

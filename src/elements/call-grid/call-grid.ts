@@ -135,14 +135,14 @@ export class CallGridElement extends LitElement {
   }
 
   /** Shows the next page of a large call. */
-  readonly nextPage = (): void => {
+  nextPage(): void {
     this.page = Math.min(this.page + 1, this.arrange().pages - 1);
-  };
+  }
 
   /** Shows the previous page of a large call. */
-  readonly previousPage = (): void => {
+  previousPage(): void {
     this.page = Math.max(this.page - 1, 0);
-  };
+  }
 
   private tiles(): Tile[] {
     const participants = this.call.snapshot?.participants ?? [];
@@ -284,7 +284,9 @@ export class CallGridElement extends LitElement {
               <button
                 aria-label=${t.t('previousPage')}
                 ?disabled=${page === 0}
-                @click=${this.previousPage}
+                @click=${() => {
+                  this.previousPage();
+                }}
               >
                 ${icons.chevronLeft}
               </button>
@@ -292,7 +294,9 @@ export class CallGridElement extends LitElement {
               <button
                 aria-label=${t.t('nextPage')}
                 ?disabled=${page >= pages - 1}
-                @click=${this.nextPage}
+                @click=${() => {
+                  this.nextPage();
+                }}
               >
                 ${icons.chevronRight}
               </button>

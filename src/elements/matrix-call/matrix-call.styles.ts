@@ -49,26 +49,15 @@ export const styles = css`
   p {
     margin: 0;
   }
+  code {
+    padding: 0 3px;
+    border-radius: 4px;
+    background: var(--_control);
+    font-size: 0.9em;
+    overflow-wrap: anywhere;
+  }
   .muted {
     color: var(--_muted);
-  }
-  label {
-    display: flex;
-    flex-direction: column;
-    gap: 4px;
-    font-size: 14px;
-    font-weight: 600;
-  }
-  input,
-  select {
-    min-height: 40px;
-    padding: 0 10px;
-    border: 1px solid var(--_border);
-    border-radius: 8px;
-    background: var(--_bg);
-    color: var(--_text);
-    font: inherit;
-    font-weight: 400;
   }
   .error {
     padding: 10px 12px;

@@ -31,8 +31,9 @@ import { CallParticipantJoinedEvent } from '../../events/call-participant-joined
 import { CallParticipantLeftEvent } from '../../events/call-participant-left.js';
 import { CallStateChangedEvent } from '../../events/call-state-changed.js';
 import { CallMediaChangedEvent } from '../../events/call-media-changed.js';
-import '../call-grid/call-grid.js';
-import '../call-controls/call-controls.js';
+import { CallGridElement } from '../call-grid/call-grid.js';
+import { CallControlsElement } from '../call-controls/call-controls.js';
+import { CallTileElement } from '../call-tile/call-tile.js';
 import { tokens } from '../shared/tokens.js';
 import { icons } from '../shared/icons.js';
 import { devicePickers } from '../shared/devices.js';
@@ -64,6 +65,10 @@ const signInErrors = new Set(['login-failed', 'homeserver-unreachable', 'unknown
 
 /** Phases that keep the call on screen. */
 const inCallPhases = new Set(['connected', 'reconnecting']);
+
+/** Hints quote settings in `backticks`: show those as code. */
+const rich = (text = '') =>
+  text.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 
 /** A phase must last this long before its label shows, so fast joins do not flash. */
 const LABEL_DELAY_MS = 300;
@@ -170,6 +175,13 @@ const gridParts = [
  */
 export class MatrixCallElement extends LitElement {
   static override styles = [tokens, styles];
+
+  /** The elements this one renders, by tag; `defineElements()` registers them together. */
+  static readonly dependencies: Readonly<Record<string, CustomElementConstructor>> = {
+    'call-grid': CallGridElement,
+    'call-tile': CallTileElement,
+    'call-controls': CallControlsElement,
+  };
 
   /** Client-server API base URL of the homeserver, e.g. `https://matrix.example.org`. */
   @property() homeserver = '';
@@ -445,11 +457,11 @@ export class MatrixCallElement extends LitElement {
     const t = this.i18n;
     const wasIn = this.inCall;
     if (s.phase !== prev.phase) {
-      this.dispatchEvent(new CallStateChangedEvent(s.phase, prev.phase));
+      this.emit(new CallStateChangedEvent(s.phase, prev.phase));
       if (s.phase === 'connected' && !this.inCall) {
         this.inCall = true;
         this.ended = false;
-        this.dispatchEvent(new CallJoinedEvent());
+        this.emit(new CallJoinedEvent());
         this.announce(t.t('youJoined'));
       } else if (
         this.inCall &&
@@ -458,7 +470,7 @@ export class MatrixCallElement extends LitElement {
         this.inCall = false;
         this.ended = s.phase !== 'failed';
         if (this.call.session) this.previewed.delete(this.call.session);
-        this.dispatchEvent(new CallLeftEvent(s.phase === 'failed' ? 'error' : 'user'));
+        this.emit(new CallLeftEvent(s.phase === 'failed' ? 'error' : 'user'));
         if (this.ended) this.announce(t.t('callEnded'));
       }
     }
@@ -470,12 +482,12 @@ export class MatrixCallElement extends LitElement {
     const after = this.inCall ? remotes(s) : new Map<string, CallParticipant>();
     for (const [id, p] of after) {
       if (before.has(id)) continue;
-      this.dispatchEvent(new CallParticipantJoinedEvent(p));
+      this.emit(new CallParticipantJoinedEvent(p));
       if (wasIn) this.announce(t.t('joined', { name: p.displayName }));
     }
     for (const [id, p] of before) {
       if (after.has(id)) continue;
-      this.dispatchEvent(new CallParticipantLeftEvent(p));
+      this.emit(new CallParticipantLeftEvent(p));
       if (this.inCall) this.announce(t.t('left', { name: p.displayName }));
     }
     const a = prev.local;
@@ -485,7 +497,7 @@ export class MatrixCallElement extends LitElement {
       a.cameraEnabled !== b.cameraEnabled ||
       a.screenShareEnabled !== b.screenShareEnabled
     ) {
-      this.dispatchEvent(new CallMediaChangedEvent(b));
+      this.emit(new CallMediaChangedEvent(b));
       if (this.inCall && a.microphoneEnabled !== b.microphoneEnabled)
         this.announce(t.t(b.microphoneEnabled ? 'micOn' : 'micMuted'));
     }
@@ -501,7 +513,12 @@ export class MatrixCallElement extends LitElement {
   private report(error: MatrixCallError): void {
     if (error.reason === 'aborted' || this.reported.has(error)) return;
     this.remember(error);
-    this.dispatchEvent(new CallErrorEvent(error));
+    this.emit(new CallErrorEvent(error));
+  }
+
+  /** Fires one of the documented events (a helper, so the manifest lists only those). */
+  private emit(event: Event): void {
+    this.dispatchEvent(event);
   }
 
   private announce(text: string): void {
@@ -644,7 +661,7 @@ export class MatrixCallElement extends LitElement {
         <h2>${t.t('signInTitle')}</h2>
         ${
           error && this.login
-            ? html`<p class="error" role="alert">${error.message} ${error.hint ?? ''}</p>`
+            ? html`<p class="error" role="alert">${error.message} ${rich(error.hint)}</p>`
             : nothing
         }
         ${
@@ -693,7 +710,7 @@ export class MatrixCallElement extends LitElement {
       ${icons.warning}
       <p>
         <strong>${this.i18n.t(`error-${error.reason}`)}.</strong> ${error.message}
-        ${error.hint ?? ''}
+        ${rich(error.hint)}
       </p>
       <button
         class="btn"
@@ -912,7 +929,7 @@ export class MatrixCallElement extends LitElement {
             ? html`<p class="audience">
                   ${t.t(error.audience === 'admin' ? 'forAdmin' : 'forYou')}
                 </p>
-                <p class="muted">${error.hint}</p>`
+                <p class="muted">${rich(error.hint)}</p>`
             : nothing
         }
         <div class="actions">

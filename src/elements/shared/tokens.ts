@@ -45,6 +45,24 @@ export const tokens = css`
   button:disabled {
     opacity: 0.6;
   }
+  label {
+    display: flex;
+    flex-direction: column;
+    gap: 4px;
+    font-size: 14px;
+    font-weight: 600;
+  }
+  input,
+  select {
+    min-height: 40px;
+    padding: 0 10px;
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_bg);
+    color: var(--_text);
+    font: inherit;
+    font-weight: 400;
+  }
   .sr-only {
     position: absolute;
     width: 1px;
