@@ -338,6 +338,52 @@ describe('<matrix-call>', () => {
       ]);
       for (const x of audio) assert.isTrue(x.autoplay);
     });
+
+    it('routes remote audio to the chosen speaker', async () => {
+      const sinks: string[] = [];
+      const proto = HTMLMediaElement.prototype as { setSinkId: (id: string) => Promise<void> };
+      const original = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'setSinkId');
+      proto.setSinkId = function (this: HTMLMediaElement, id: string) {
+        sinks.push(id);
+        return Promise.resolve();
+      };
+      try {
+        const session = FakeCallSession.inCall([
+          fakeParticipant(1, { microphoneTrack: fakeAudioTrack() }),
+        ]);
+        const el = await mount(session);
+        session.setLocal({ audioOutputId: 'spk-2' });
+        await settle(el);
+        assert.include(sinks, 'spk-2');
+      } finally {
+        if (original) Object.defineProperty(HTMLMediaElement.prototype, 'setSinkId', original);
+      }
+    });
+
+    it("shows a remote's camera turning off on the next update", async () => {
+      const { el, session } = await inCall(1);
+      const remote = session.snapshot.participants[1];
+      const tile = tiles(el).find((t) => t.participant?.id === remote?.id);
+      session.updateParticipant(remote?.id ?? '', { cameraEnabled: false });
+      await el.updateComplete;
+      await grid(el).updateComplete;
+      await tile?.updateComplete;
+      assert.exists($(tile as Element, '[part="avatar"]'));
+      assert.lengthOf($$(tile as Element, 'video'), 0);
+    });
+
+    it('keeps the call on screen while reconnecting, with a notice after 300 ms', async () => {
+      const { el, session } = await inCall(2);
+      session.set({ phase: 'reconnecting' });
+      await settle(el);
+      assert.equal(el.view, 'in-call');
+      assert.notInclude(text(el), 'Reconnecting…');
+      await until(() => text(el).includes('Reconnecting…'), 'reconnecting notice');
+      assert.lengthOf(tiles(el), 3);
+      session.set({ phase: 'connected' });
+      await settle(el);
+      assert.notInclude(text(el), 'Reconnecting…');
+    });
   });
 
   describe('errors', () => {
@@ -359,6 +405,8 @@ describe('<matrix-call>', () => {
       MatrixCallError.mediaDeviceNotFound('microphone'),
       MatrixCallError.mediaDeviceFailed('camera'),
       MatrixCallError.e2eeUnsupported(),
+      MatrixCallError.loginFailed(),
+      MatrixCallError.aborted(),
       MatrixCallError.unknown(),
     ];
 
@@ -373,10 +421,11 @@ describe('<matrix-call>', () => {
         assert.notInclude(shown, `error-${error.reason}`, 'a translated title');
         assert.include(shown, error.message);
         assert.include(shown, (error.hint ?? '').replace(/`/g, ''), 'the hint, `code` as code');
-        assert.include(
-          shown,
-          error.audience === 'admin' ? 'For the server admin' : 'What you can do',
-        );
+        if (error.hint)
+          assert.include(
+            shown,
+            error.audience === 'admin' ? 'For the server admin' : 'What you can do',
+          );
         assert.exists($(el, '[part="retry-button"]'));
         assert.exists($(el, '[part="diagnostics-button"]'));
       });

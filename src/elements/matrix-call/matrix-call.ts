@@ -429,6 +429,7 @@ export class MatrixCallElement extends LitElement {
       this.call.configure(this.session ? undefined : this.sessionOptions());
     if (changed.has('lang') || changed.has('strings')) this.loadLanguage();
     this.provideSession();
+    this.updateLabel(this.view, this.call.snapshot);
   }
 
   private provideSession(): void {
@@ -532,15 +533,15 @@ export class MatrixCallElement extends LitElement {
     const session = this.call.session;
     const s = this.call.snapshot;
     if (session && s?.status === 'ready' && s.phase === 'idle') {
+      // After this update, not inside it: the session may answer synchronously.
       if (this.skipLobby && !this.autoJoined.has(session)) {
         this.autoJoined.add(session);
-        void this.join();
+        queueMicrotask(() => void this.join());
       } else if (view === 'lobby' && !this.previewed.has(session)) {
         this.previewed.add(session);
-        void this.call.startPreview();
+        queueMicrotask(() => void this.call.startPreview());
       }
     }
-    this.updateLabel(view, s);
     this.updateAudio(s);
   }
 
