@@ -175,6 +175,34 @@ describe('<matrix-call>', () => {
       });
     });
 
+    it('rings only when starting a call', async () => {
+      const created: CallSessionOptions[] = [];
+      MatrixCallElement.createSession = (options) => {
+        created.push(options);
+        return Promise.resolve(new FakeCallSession());
+      };
+      const el = await mount(
+        undefined,
+        html`<matrix-call
+          room="!r:hs"
+          notify="ring"
+          .credentials=${{
+            homeserver: 'https://hs',
+            userId: '@u:hs',
+            deviceId: 'D',
+            accessToken: 't',
+          }}
+        ></matrix-call>`,
+      );
+      await until(() => el.view === 'lobby', 'lobby');
+      assert.equal(created[0]?.notify, 'ring');
+      assert.equal(created[0]?.intent, 'video');
+      assert.isUndefined(
+        created[0]?.media,
+        'video calls start with the camera as the lobby left it',
+      );
+    });
+
     it('never puts a token in an attribute', async () => {
       const token = 'syt_c2VjcmV0_TOKENabc123';
       MatrixCallElement.createSession = () => Promise.resolve(FakeCallSession.inCall(3));
@@ -735,6 +763,22 @@ describe('<matrix-call>', () => {
       el.lang = 'en';
       await until(() => text(el).includes('Ready to join?'), 'back to English');
       assert.equal($(el, '[part="join-button"]').textContent.trim(), 'Los!');
+    });
+  });
+
+  describe('context', () => {
+    it("gives children the call, and a child's own session wins", async () => {
+      const { el, session } = await inCall(1);
+      const controls = $<HTMLElement & { session?: CallSessionApi }>(el, 'call-controls');
+      const mic = () => deepQuery(controls, '[part~="microphone-button"]');
+      assert.equal(mic()?.getAttribute('aria-pressed'), 'true');
+      const other = FakeCallSession.inCall(1);
+      other.setLocal({ microphoneEnabled: false });
+      controls.session = other;
+      await settle(el);
+      await (controls as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+      assert.equal(mic()?.getAttribute('aria-pressed'), 'false', 'the explicit session');
+      assert.isTrue(session.snapshot.local.microphoneEnabled);
     });
   });
 
