@@ -486,6 +486,11 @@ export class FakeCallSession implements CallSessionApi {
     this.setLocal({ [key]: deviceId });
   }
 
+  /** Receiver statistics: the fake has no real receivers. */
+  getMediaStats(): Promise<never[]> {
+    return Promise.resolve([]);
+  }
+
   async dispose(): Promise<void> {
     await Promise.resolve();
     this.record('dispose', []);
