@@ -299,6 +299,21 @@ export interface CallSessionEventMap {
 
 export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
 
+/** Receiver statistics of one remote track, for diagnostics and tests. */
+export interface MediaStats {
+  /** The participant's `id` (LiveKit identity). */
+  readonly participantId: string;
+  readonly trackId: string;
+  readonly source: string;
+  readonly kind: 'audio' | 'video';
+  readonly framesDecoded: number;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  /** Audio only: samples received and those concealed (lost or undecryptable). */
+  readonly totalSamplesReceived: number;
+  readonly concealedSamples: number;
+}
+
 /**
  * The core's public surface. `CallSession` implements it; the UI depends only
  * on this interface, so test doubles can stand in for hard-to-produce states.
@@ -326,6 +341,8 @@ export interface CallSessionApi {
   setCameraEnabled(enabled: boolean): Promise<void>;
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void>;
+  /** Receiver statistics of the remote tracks (empty outside a call). */
+  getMediaStats(): Promise<MediaStats[]>;
   /** Stop everything and release the Matrix client if the core created it. */
   dispose(): Promise<void>;
 }

@@ -1,0 +1,41 @@
+import { MatrixCallError } from './errors.js';
+
+/** The bits of a matrix-js-sdk `MatrixError` we read, by shape (the host's SDK copy may differ from ours). */
+export function matrixErrorInfo(error: unknown): { status?: number; errcode?: string } {
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as { httpStatus?: unknown; errcode?: unknown; data?: { errcode?: unknown } };
+  const errcode =
+    typeof e.errcode === 'string'
+      ? e.errcode
+      : typeof e.data?.errcode === 'string'
+        ? e.data.errcode
+        : undefined;
+  return { status: typeof e.httpStatus === 'number' ? e.httpStatus : undefined, errcode };
+}
+
+/** Network-level failure: the request never got an HTTP answer. */
+export function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'ConnectionError' || error.name === 'TypeError' || error.name === 'TimeoutError'
+  );
+}
+
+/**
+ * Maps what the homeserver or the network threw into a typed error: expired
+ * tokens and unreachable servers are common to every request; the rest is
+ * up to `fallback`.
+ */
+export function mapMatrixError(
+  error: unknown,
+  homeserver: string,
+  fallback: (error: unknown) => MatrixCallError = (e) => MatrixCallError.unknown(e),
+): MatrixCallError {
+  if (error instanceof MatrixCallError) return error;
+  if (error instanceof DOMException && error.name === 'AbortError')
+    return MatrixCallError.aborted();
+  const { status, errcode } = matrixErrorInfo(error);
+  if (errcode === 'M_UNKNOWN_TOKEN' || status === 401) return MatrixCallError.unknownToken(error);
+  if (isNetworkError(error)) return MatrixCallError.homeserverUnreachable(homeserver, error);
+  return fallback(error);
+}

@@ -1,0 +1,165 @@
+import {
+  AudioPresets,
+  ConnectionError,
+  ConnectionErrorReason,
+  DisconnectReason,
+  Room,
+  RoomEvent,
+  VideoPresets,
+  type BaseKeyProvider,
+  type RoomOptions,
+} from 'livekit-client';
+import type { DiagnosticsLog } from './diagnostics.js';
+import { describe } from './discovery.js';
+import { createE2eeWorker } from './e2ee-worker.js';
+import { MatrixCallError } from './errors.js';
+import { cameraCapture, microphoneCapture } from './local-media.js';
+import type { SfuGrant } from './sfu-auth.js';
+
+export interface SfuConnectionOptions {
+  /** lk-jwt-service URL this connection belongs to. */
+  serviceUrl: string;
+  /** Our own SFU (we publish) or another member's (subscribe only). */
+  role: 'publish' | 'subscribe';
+  keyProvider: BaseKeyProvider | undefined;
+  e2eeWorkerUrl: string | URL | undefined;
+  log: DiagnosticsLog;
+}
+
+/**
+ * Room options matched to Element Call (src/livekit/options.ts): adaptive
+ * stream and dynacast, VP8 with VP8 backup, simulcast h180/h360, music audio
+ * preset with DTX, and RED off because RED breaks under E2EE.
+ */
+export function roomOptions(
+  keyProvider: BaseKeyProvider | undefined,
+  worker: Worker | undefined,
+): RoomOptions {
+  return {
+    adaptiveStream: true,
+    dynacast: true,
+    videoCaptureDefaults: cameraCapture,
+    audioCaptureDefaults: microphoneCapture,
+    publishDefaults: {
+      audioPreset: AudioPresets.music,
+      dtx: true,
+      red: false,
+      forceStereo: false,
+      simulcast: true,
+      videoSimulcastLayers: [VideoPresets.h180, VideoPresets.h360],
+      videoCodec: 'vp8',
+      backupCodec: { codec: 'vp8', encoding: VideoPresets.h720.encoding },
+      stopMicTrackOnMute: false,
+    },
+    stopLocalTrackOnUnpublish: true,
+    disconnectOnPageLeave: true,
+    webAudioMix: false,
+    ...(keyProvider && worker ? { encryption: { keyProvider, worker } } : {}),
+  };
+}
+
+/**
+ * One LiveKit room on one SFU. Every connection gets its own E2EE worker:
+ * LiveKit's workers get confused when given streams from several rooms.
+ */
+export class SfuConnection {
+  readonly room: Room;
+  readonly serviceUrl: string;
+  readonly role: 'publish' | 'subscribe';
+  private readonly worker: Worker | undefined;
+  private readonly log: DiagnosticsLog;
+  private closing = false;
+
+  constructor(options: SfuConnectionOptions) {
+    this.serviceUrl = options.serviceUrl;
+    this.role = options.role;
+    this.log = options.log;
+    this.worker = options.keyProvider ? createE2eeWorker(options.e2eeWorkerUrl) : undefined;
+    this.room = new Room(roomOptions(options.keyProvider, this.worker));
+    this.room
+      .on(RoomEvent.ConnectionStateChanged, (state) =>
+        this.log.info('livekit', `connection ${state}`, { sfu: this.serviceUrl, role: this.role }),
+      )
+      .on(RoomEvent.Disconnected, (reason) => {
+        if (!this.closing) {
+          this.log.warn('livekit', 'disconnected by the server or network', {
+            sfu: this.serviceUrl,
+            reason: reason === undefined ? 'unknown' : DisconnectReason[reason],
+          });
+        }
+      })
+      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) =>
+        this.log.info('livekit', 'track subscribed', {
+          source: track.source,
+          participant: participant.identity,
+        }),
+      )
+      .on(RoomEvent.TrackSubscriptionFailed, (sid, participant, reason) =>
+        this.log.error('livekit', 'track subscription failed', {
+          track: sid,
+          participant: participant.identity,
+          reason: reason === undefined ? 'unknown' : String(reason),
+        }),
+      )
+      .on(RoomEvent.LocalTrackPublished, (pub) =>
+        this.log.info('livekit', 'track published', { source: pub.source }),
+      )
+      .on(RoomEvent.EncryptionError, (error, participant) =>
+        this.log.warn('e2ee', 'encryption error', {
+          error: describe(error),
+          participant: participant?.identity ?? null,
+        }),
+      );
+  }
+
+  get closingDown(): boolean {
+    return this.closing;
+  }
+
+  /** Connects with a grant; with E2EE, frames are encrypted from the first packet. */
+  async connect(grant: SfuGrant, signal?: AbortSignal): Promise<void> {
+    if (this.worker) await this.room.setE2EEEnabled(true);
+    const abort = () => void this.room.disconnect();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await this.room.connect(grant.url, grant.jwt, {
+        autoSubscribe: false, // we subscribe only to participants with a valid membership
+      });
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw this.connectError(error);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+    this.log.info('livekit', 'connected', {
+      sfu: this.serviceUrl,
+      role: this.role,
+      e2ee: Boolean(this.worker),
+      alias: grant.livekitAlias,
+    });
+  }
+
+  private connectError(error: unknown): MatrixCallError {
+    this.log.error('livekit', 'could not connect to the SFU', {
+      sfu: this.serviceUrl,
+      error: describe(error),
+    });
+    if (error instanceof ConnectionError) {
+      // lk-jwt-service only creates LiveKit rooms for its own homeservers' users.
+      const noRoom = error.status === 404 || /room does not exist/i.test(error.message);
+      if (noRoom) return MatrixCallError.sfuRoomCreationRestricted();
+      if (error.reason === ConnectionErrorReason.Cancelled) return MatrixCallError.aborted();
+    }
+    return MatrixCallError.livekitConnectFailed(error);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.room.disconnect(true);
+    } catch (error) {
+      this.log.warn('livekit', 'disconnect failed', { error: describe(error) });
+    }
+    this.worker?.terminate();
+  }
+}

@@ -1,0 +1,74 @@
+// Browser-side access to the local stack (see stack/): provisioning runs in
+// Node through a test-runner server command, because it uses the
+// registration shared secret, which must never reach a page.
+import { executeServerCommand } from '@web/test-runner-commands';
+
+export interface StackUrls {
+  homeserverUrl: string;
+  serverName: string;
+  authServiceUrl: string;
+  livekitUrl: string;
+  noTransport: boolean;
+}
+
+export interface TestUser {
+  userId: string;
+  deviceId: string;
+  accessToken: string;
+  username: string;
+  password: string;
+  homeserverUrl: string;
+}
+
+function stack<T>(payload: Record<string, unknown>): Promise<T> {
+  return executeServerCommand<T, Record<string, unknown>>('stack', payload);
+}
+
+export const stackUrls = () => stack<StackUrls>({ op: 'info' });
+
+export const registerUser = (options: { username?: string; displayName?: string } = {}) =>
+  stack<TestUser>({ op: 'registerUser', options });
+
+export const createRoom = (
+  creator: TestUser,
+  options: {
+    encrypted?: boolean;
+    name?: string;
+    invite?: TestUser[];
+    autoJoin?: boolean;
+    alias?: string;
+    powerLevelContentOverride?: object;
+  } = {},
+) => stack<{ roomId: string; alias?: string }>({ op: 'createRoom', creator, options });
+
+export const joinRoom = (user: TestUser, room: string) => stack<string>({ op: 'joinRoom', user, room });
+
+export const credentialsOf = (user: TestUser) => ({
+  homeserver: user.homeserverUrl,
+  userId: user.userId,
+  deviceId: user.deviceId,
+  accessToken: user.accessToken,
+});
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
