@@ -1,13 +1,7 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { fromRollup } from '@web/dev-server-rollup';
-import rollupCommonjs from '@rollup/plugin-commonjs';
-import rollupJson from '@rollup/plugin-json';
 import { chromePath, chromiumFlags } from './scripts/chromium.mjs';
-import { e2eeWorkerUrl, stackCommands, resultsReporter } from './scripts/wtr-plugins.mjs';
-
-const commonjs = fromRollup(rollupCommonjs);
-const json = fromRollup(rollupJson);
+import { cjsAsEsm, e2eeWorkerUrl, stackCommands, resultsReporter } from './scripts/wtr-plugins.mjs';
 
 export default {
   files: ['src/**/*.test.ts', 'test/browser/**/*.test.ts'],
@@ -25,19 +19,11 @@ export default {
     report: true,
     reportDir: 'coverage',
   },
-  mimeTypes: { '**/*.ts': 'js', '**/*.json': 'js' },
+  mimeTypes: { '**/*.ts': 'js' },
   plugins: [
     e2eeWorkerUrl(),
     stackCommands(),
-    json({ include: ['**/node_modules/**/*.json'] }),
-    commonjs({
-      include: ['**/node_modules/**/*'],
-      exclude: [
-        '**/node_modules/@open-wc/**',
-        '**/node_modules/lit*/**',
-        '**/node_modules/@lit/**',
-      ],
-    }),
+    cjsAsEsm(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
   ],
   browsers: [

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
  */
 export function packageUrl() {
   const pattern =
-    /new\s+URL\(\s*(['"])((?:@[\w.-]+\/)?[\w.-]+\/[\w./-]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+    /new\s+URL\(\s*(['"])((?:@[\w-][\w.-]*\/)?[\w-][\w.-]*\/[\w./-]+)\1\s*,\s*import\.meta\.url\s*\)/g;
   return {
     name: 'package-url',
     async transform(code, id) {

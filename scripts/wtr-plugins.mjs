@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
 import { defaultReporter, summaryReporter } from '@web/test-runner';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -11,7 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 export function e2eeWorkerUrl() {
   const pattern =
-    /new\s+URL\(\s*(['"])((?:@[\w.-]+\/)?[\w.-]+\/[\w./-]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+    /new\s+URL\(\s*(['"])((?:@[\w-][\w.-]*\/)?[\w-][\w.-]*\/[\w./-]+)\1\s*,\s*import\.meta\.url\s*\)/g;
   return {
     name: 'package-url',
     transform(context) {
@@ -105,4 +107,90 @@ export function resultsReporter() {
     },
   };
   return { reporters: [defaultReporter(), summaryReporter({ flatten: false }), countingReporter] };
+}
+
+/**
+ * Serves CommonJS-only packages (matrix-js-sdk's `events`, `loglevel`,
+ * `matrix-widget-api`…) as ESM, the way Vite's dependency optimiser does:
+ * esbuild bundles the package, and the names Node's `require()` reports become
+ * named exports. Rollup's commonjs plugin cannot see names like
+ * `module.exports.EventEmitter` statically.
+ */
+export function cjsAsEsm() {
+  const prefix = '/__cjs__/';
+  const cache = new Map();
+  const packageJsonOf = (file) => {
+    for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+      try {
+        return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      } catch {
+        // keep walking up
+      }
+    }
+    return {};
+  };
+  // Only packages with no ESM entry at all; dual packages are served as ESM.
+  const isCommonJs = (file) => {
+    if (file.endsWith('.mjs')) return false;
+    const pkg = packageJsonOf(file);
+    const exportsImport = JSON.stringify(pkg.exports ?? '').includes('"import"');
+    return pkg.type !== 'module' && !pkg.module && !exportsImport;
+  };
+  async function esm(file) {
+    const require = createRequire(file);
+    let names = [];
+    try {
+      names = Object.keys(require(file)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+    } catch {
+      // browser-only package: default export only
+    }
+    // require(), not import: TypeScript-compiled packages set __esModule, and an
+    // ESM default import of those would yield `exports.default` (undefined).
+    const entry = `const m = require(${JSON.stringify(file)});\nexport default m;\n${
+      names.length ? `export const { ${names.join(', ')} } = m;\n` : ''
+    }`;
+    const out = await build({
+      stdin: { contents: entry, resolveDir: dirname(file), loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
+    });
+    return out.outputFiles[0].text;
+  }
+  return {
+    name: 'cjs-as-esm',
+    resolveImport({ source, context }) {
+      if (source.startsWith('.') || source.startsWith('/') || source.includes(':')) return undefined;
+      const importer = context.request.url.startsWith(prefix)
+        ? undefined
+        : join(root, decodeURIComponent(context.path));
+      // Find the package folder ourselves: require.resolve('events') would
+      // answer with Node's builtin, not the npm package the browser needs.
+      const parts = source.split('/');
+      const name = source.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      const subpath = parts.slice(source.startsWith('@') ? 2 : 1).join('/');
+      let file;
+      for (let dir = dirname(importer ?? join(root, 'x')); ; dir = dirname(dir)) {
+        const pkgDir = join(dir, 'node_modules', name);
+        try {
+          readFileSync(join(pkgDir, 'package.json'));
+          file = createRequire(join(pkgDir, 'package.json')).resolve(subpath ? join(pkgDir, subpath) : pkgDir);
+          break;
+        } catch {
+          if (dir === dirname(dir)) return undefined;
+        }
+      }
+      if (!file.includes('node_modules') || !isCommonJs(file)) return undefined;
+      return `${prefix}${encodeURIComponent(file)}.js`;
+    },
+    async serve(context) {
+      if (!context.path.startsWith(prefix)) return undefined;
+      const file = decodeURIComponent(context.path.slice(prefix.length, -'.js'.length));
+      if (!cache.has(file)) cache.set(file, esm(file));
+      return { body: await cache.get(file), type: 'js' };
+    },
+  };
 }

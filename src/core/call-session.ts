@@ -916,20 +916,22 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   private onEncryptionError(error: Error, participant?: Participant): void {
     const identity =
       (error instanceof CryptorError ? error.participantIdentity : undefined) ??
-      participant?.identity;
+      participant?.identity ??
+      /participant (\S+)$/.exec(error.message)?.[1];
     if (!identity) return;
-    const reason =
-      error instanceof CryptorError && error.reason === CryptorErrorReason.MissingKey
-        ? 'missing'
-        : 'invalid';
-    if (error instanceof CryptorError && error.reason === CryptorErrorReason.InternalError) return;
+    const reason = cryptorReason(error);
+    if (reason === 'internal') return;
+    const matrix = this.matrix;
+    if (matrix && identity === `${matrix.userId}:${matrix.deviceId}`) {
+      // Our own frames before our first key goes live (useKeyDelay): dropped, not leaked.
+      this.diagnostics.debug('e2ee', 'own media waiting for its first key');
+      return;
+    }
     this.encryptionTrouble.set(identity, { reason, at: Date.now() });
     this.diagnostics.warn(
       'e2ee',
       reason === 'missing' ? 'no key for incoming media' : 'cannot decrypt incoming media',
-      {
-        participant: identity,
-      },
+      { participant: identity },
     );
     this.changed();
   }
@@ -1229,6 +1231,24 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     if (!this.rtc) throw MatrixCallError.invalidConfig('call start() first');
     return this.rtc;
   }
+}
+
+/**
+ * The worker's errors cross postMessage as plain Errors whose message starts
+ * with the reason name ("MissingKey: …"), so `instanceof` alone is not enough.
+ */
+function cryptorReason(error: Error): 'missing' | 'invalid' | 'internal' {
+  const reason =
+    error instanceof CryptorError
+      ? error.reason
+      : /^MissingKey/.test(error.message)
+        ? CryptorErrorReason.MissingKey
+        : /^InvalidKey/.test(error.message)
+          ? CryptorErrorReason.InvalidKey
+          : CryptorErrorReason.InternalError;
+  if (reason === CryptorErrorReason.MissingKey) return 'missing';
+  if (reason === CryptorErrorReason.InvalidKey) return 'invalid';
+  return 'internal';
 }
 
 function quality(value: string): ConnectionQuality {

@@ -296,8 +296,10 @@ export async function resolveRoom(
 ): Promise<Room> {
   const { client, homeserver } = session;
   const wanted = roomIdOrAlias.trim();
-  if (!/^[!#][^:]+:.+$/.test(wanted))
+  // Room IDs from room version 12 on have no server part (`!hash`); aliases always do.
+  if (!/^(![^\s]+|#[^\s:]+:\S+)$/.test(wanted)) {
     throw MatrixCallError.invalidConfig(`room "${roomIdOrAlias}"`);
+  }
   let roomId = wanted;
   if (wanted.startsWith('#')) {
     try {
