@@ -39,6 +39,7 @@ export function e2eeWorkerUrl() {
  */
 export function stackCommands() {
   let stack;
+  const extras = new Map(); // name -> { info, dataDir }
   const load = async () => {
     stack ??= {
       index: await import('../stack/index.ts'),
@@ -46,14 +47,56 @@ export function stackCommands() {
     };
     return stack;
   };
+  const freePort = async () => {
+    const net = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+  };
+  /** Extra instances for tests: a second SFU (LiveKit + auth) on the main homeserver, or a homeserver with no transport. */
+  const startExtra = async (name, main) => {
+    const { index } = await load();
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dataDir = await mkdtemp(join(tmpdir(), `mc-extra-${name}-`));
+    const ports = {
+      synapse: name === 'sfu2' ? main.ports.synapse : await freePort(),
+      livekit: await freePort(),
+      livekitTcp: await freePort(),
+      livekitUdp: await freePort(),
+      auth: await freePort(),
+    };
+    const info =
+      name === 'sfu2'
+        ? await index.startStack({ dataDir, services: ['livekit', 'auth'], ports, healthTimeoutMs: 60_000 })
+        : await index.startStack({ dataDir, services: ['synapse'], noTransport: true, ports, healthTimeoutMs: 60_000 });
+    extras.set(name, { info, dataDir });
+    return info;
+  };
   return {
     name: 'stack-commands',
+    async serverStop() {
+      if (!stack) return;
+      for (const { dataDir } of extras.values()) await stack.index.stopStack({ dataDir }).catch(() => undefined);
+      extras.clear();
+    },
     async executeCommand({ command, payload }) {
       if (command !== 'stack') return undefined;
       const { index, provision } = await load();
-      const info = await index.readStackInfo();
-      if (!info) throw new Error('The local stack is not running: run `npm run stack:up`.');
+      const main = await index.readStackInfo();
+      if (!main) throw new Error('The local stack is not running: run `npm run stack:up`.');
       const p = payload ?? {};
+      let info = main;
+      if (p.stack && p.stack !== 'main') {
+        info = extras.get(p.stack)?.info ?? (await startExtra(p.stack, main));
+        // A second SFU shares the main homeserver.
+        if (p.stack === 'sfu2' && p.op !== 'info') info = main;
+      }
       switch (p.op) {
         case 'info':
           return publicInfo(info);

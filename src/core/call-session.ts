@@ -312,7 +312,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
    * and publish, then the membership. Peers never see a membership whose
    * media isn't ready, and the LiveKit room exists before anyone looks for it.
    */
-  async join(options: { signal?: AbortSignal } = {}): Promise<void> {
+  async join(options: { signal?: AbortSignal; displayName?: string } = {}): Promise<void> {
     if (
       this.phase !== CallPhase.Idle &&
       this.phase !== CallPhase.Ended &&
@@ -338,6 +338,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       if (this.encryption !== 'none' && !isE2EESupported()) throw MatrixCallError.e2eeUnsupported();
 
       this.setPhase(CallPhase.Discovering);
+      const renamed = this.applyDisplayName(options.displayName ?? this.options.displayName);
       // The OpenID token and discovery are independent round trips: run them together.
       const openId = matrix.client.getOpenIdToken() as Promise<OpenIdToken>;
       openId.catch(() => undefined);
@@ -397,6 +398,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       lap('publishing');
 
       this.setPhase(CallPhase.Joining);
+      await renamed; // peers should see the new name with the membership
       await this.sendMembership(transport, signal);
       lap('joining');
 
@@ -420,6 +422,34 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   get lastJoinTimings(): Record<string, number> | undefined {
     const entry = this.diagnostics.list('session').findLast((e) => e.message === 'joined the call');
     return entry?.fields as Record<string, number> | undefined;
+  }
+
+  /**
+   * Sets the name chosen in the lobby as our display name in this room only
+   * (a per-room nick, like `/myroomnick`), never the global profile. Best effort.
+   */
+  private async applyDisplayName(name: string | undefined): Promise<void> {
+    const matrix = this.matrix;
+    const room = this.room;
+    const wanted = name?.trim();
+    if (!matrix || !room || !wanted || wanted === this.displayName(matrix.userId)) return;
+    try {
+      const current = room.currentState.getStateEvents(EventType.RoomMember, matrix.userId)?.getContent() ?? {};
+      await withTimeout(
+        matrix.client.sendStateEvent(
+          room.roomId,
+          EventType.RoomMember,
+          { ...current, membership: 'join', displayname: wanted },
+          matrix.userId,
+        ),
+        5000,
+        undefined,
+        () => new Error('timed out'),
+      );
+      this.diagnostics.info('matrix', 'set the display name for this room');
+    } catch (error) {
+      this.diagnostics.warn('matrix', 'could not set the display name', { error: describe(error) });
+    }
   }
 
   private async createKeyProvider(): Promise<BaseKeyProvider | undefined> {

@@ -1,82 +1,28 @@
 // The core against the real local stack (Synapse + LiveKit + auth service):
-// two clients in one page, each with its own crypto store, in an encrypted room.
+// several clients in one page, each with its own crypto store.
 import { assert } from '@open-wc/testing';
-import { CallSession } from '../../src/core/call-session.js';
-import type { CallParticipant, CallSnapshot, VideoViewHandle } from '../../src/core/types.js';
-import { createRoom, credentialsOf, registerUser, waitFor, type TestUser } from './local-stack.js';
-
-const fastTiming = {
-  delayedLeaveEventDelayMs: 8000,
-  delayedLeaveEventRestartMs: 2000,
-  useKeyDelayMs: 500,
-  networkErrorRetryMs: 500,
-};
-
-function session(user: TestUser, room: string, extra: Partial<ConstructorParameters<typeof CallSession>[0]> = {}) {
-  return new CallSession({
-    source: { kind: 'credentials', credentials: credentialsOf(user) },
-    room,
-    membershipTiming: fastTiming,
-    ...extra,
-  });
-}
-
-/** Shows every remote camera as a visible 320×240 view, as a tile would. */
-function watchVideos(s: CallSession): () => void {
-  const views = new Map<string, VideoViewHandle>();
-  const update = (snap: CallSnapshot) => {
-    for (const p of snap.participants) {
-      const track = p.cameraTrack;
-      if (p.isLocal || !track || views.has(track.id)) continue;
-      views.set(track.id, track.observeView({ visible: true, width: 320, height: 240 }));
-    }
-  };
-  update(s.snapshot);
-  const off = s.subscribe(update);
-  return () => {
-    off();
-    for (const v of views.values()) v.release();
-  };
-}
-
-async function decodedFrames(s: CallSession, participantId: string): Promise<number> {
-  const stats = await s.getMediaStats();
-  return stats
-    .filter((x) => x.participantId === participantId && x.kind === 'video')
-    .reduce((n, x) => n + x.framesDecoded, 0);
-}
-
-/** `framesDecoded` for the participant's video grows by at least `by` within the timeout. */
-async function assertDecodes(s: CallSession, participantId: string, by = 10, timeoutMs = 30_000) {
-  const start = await decodedFrames(s, participantId);
-  await waitFor(`${participantId} video decoding (+${by} frames)`, async () => (await decodedFrames(s, participantId)) >= start + by, timeoutMs, 250);
-}
-
-function remote(s: CallSession, userId: string): CallParticipant | undefined {
-  return s.snapshot.participants.find((p) => !p.isLocal && p.userId === userId);
-}
-
-function decryptErrors(s: CallSession) {
-  return s.diagnostics.list('e2ee').filter((e) => e.message === 'cannot decrypt incoming media');
-}
+import { createRoom, registerUser, waitFor } from './local-stack.js';
+import {
+  assertDecodes,
+  assertNotDecoding,
+  decryptErrors,
+  identityOf,
+  memberState,
+  remote,
+  sessionPool,
+} from './core-helpers.js';
 
 describe('CallSession on the local stack', function () {
   this.timeout(120_000);
-  const sessions: CallSession[] = [];
-  const track = (s: CallSession) => {
-    sessions.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    await Promise.all(sessions.splice(0).map((s) => s.dispose()));
-  });
+  const pool = sessionPool();
+  afterEach(() => pool.disposeAll());
 
   it('two participants in an encrypted room decode each other, with the Element Call wire format', async () => {
     const alice = await registerUser({ displayName: 'Alice' });
     const bob = await registerUser({ displayName: 'Bob' });
     const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true, name: 'Standup' });
-    const a = track(session(alice, roomId));
-    const b = track(session(bob, roomId));
+    const a = pool.open(alice, roomId);
+    const b = pool.open(bob, roomId);
     await Promise.all([a.start(), b.start()]);
     assert.equal(a.snapshot.encryption, 'per-participant');
     assert.equal(a.snapshot.room?.name, 'Standup');
@@ -88,28 +34,23 @@ describe('CallSession on the local stack', function () {
     await waitFor('call in progress seen by Bob', () => b.snapshot.callInProgress.userCount === 1);
     assert.equal(b.snapshot.callInProgress.members[0]?.displayName, 'Alice');
 
-    const offA = watchVideos(a);
-    const offB = watchVideos(b);
     await b.join();
-    const aliceId = `${alice.userId}:${alice.deviceId}`;
-    const bobId = `${bob.userId}:${bob.deviceId}`;
     await waitFor('both see each other', () => remote(a, bob.userId) && remote(b, alice.userId));
-    await Promise.all([assertDecodes(a, bobId), assertDecodes(b, aliceId)]);
-    await waitFor('keys arrived both ways', () => remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok');
+    await Promise.all([assertDecodes(a, identityOf(bob)), assertDecodes(b, identityOf(alice))]);
+    await waitFor(
+      'keys arrived both ways',
+      () => remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok',
+    );
     assert.lengthOf(decryptErrors(a), 0);
     assert.lengthOf(decryptErrors(b), 0);
     assert.equal(remote(b, alice.userId)?.displayName, 'Alice');
     assert.isTrue(remote(b, alice.userId)?.microphoneEnabled);
+    assert.isTrue(remote(b, alice.userId)?.cameraEnabled);
 
     // The membership as Element Call (compatibility mode) sends it.
-    const stateKey = `_${alice.userId}_${alice.deviceId}_m.call`;
-    const response = await fetch(
-      `${alice.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(stateKey)}`,
-      { headers: { Authorization: `Bearer ${bob.accessToken}` } },
-    );
-    assert.equal(response.status, 200);
-    const content = (await response.json()) as Record<string, unknown>;
-    assert.deepInclude(content, {
+    const state = await memberState(bob, roomId, alice);
+    assert.equal(state.status, 200);
+    assert.deepInclude(state.content, {
       application: 'm.call',
       call_id: '',
       scope: 'm.room',
@@ -118,15 +59,22 @@ describe('CallSession on the local stack', function () {
       'm.call.intent': 'video',
       focus_active: { type: 'livekit', focus_selection: 'multi_sfu' },
     });
-    assert.deepEqual(content['foci_preferred'], [
+    assert.deepEqual(state.content['foci_preferred'], [
       { type: 'livekit', livekit_service_url: 'http://127.0.0.1:6080', livekit_alias: roomId },
     ]);
-    assert.isNumber(content['expires']);
+    assert.isNumber(state.content['expires']);
 
     // Keys are logged as fingerprints only.
     const keyEntries = b.diagnostics.list('keys').filter((e) => e.message === 'media key received');
     assert.isAbove(keyEntries.length, 0);
     for (const entry of keyEntries) assert.match(String(entry.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
+
+    // Muting shows on the other side.
+    await a.setCameraEnabled(false);
+    await waitFor('Bob sees Alice’s camera off', () => remote(b, alice.userId)?.cameraEnabled === false, 5000);
+    assert.isUndefined(remote(b, alice.userId)?.cameraTrack);
+    await a.setMicrophoneEnabled(false);
+    await waitFor('Bob sees Alice muted', () => remote(b, alice.userId)?.microphoneEnabled === false, 5000);
 
     // A clean leave: bounded, and Bob sees Alice go.
     const leftAt = performance.now();
@@ -134,12 +82,89 @@ describe('CallSession on the local stack', function () {
     assert.isBelow(performance.now() - leftAt, 2500);
     assert.equal(a.snapshot.phase, 'ended');
     await waitFor('Alice gone for Bob', () => !remote(b, alice.userId), 5000);
-    const after = await fetch(
-      `${alice.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(stateKey)}`,
-      { headers: { Authorization: `Bearer ${bob.accessToken}` } },
+    assert.deepEqual((await memberState(bob, roomId, alice)).content, {});
+  });
+
+  it('a third participant gets the keys; when one leaves the key rotates and media continues', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registerUser({ displayName: 'Alice' }),
+      registerUser({ displayName: 'Bob' }),
+      registerUser({ displayName: 'Carol' }),
+    ]);
+    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob, carol], autoJoin: true });
+    const a = pool.open(alice, roomId);
+    const b = pool.open(bob, roomId);
+    const c = pool.open(carol, roomId);
+    await Promise.all([a.start(), b.start(), c.start()]);
+    await a.join();
+    await b.join();
+    await c.join();
+    await waitFor('three participants everywhere', () =>
+      [a, b, c].every((s) => s.snapshot.participants.length === 3),
     );
-    assert.deepEqual(await after.json(), {});
-    offA();
-    offB();
+    await Promise.all([
+      assertDecodes(c, identityOf(alice)),
+      assertDecodes(c, identityOf(bob)),
+      assertDecodes(a, identityOf(carol)),
+      assertDecodes(b, identityOf(carol)),
+    ]);
+    const keyIndexSeenBy = (s: typeof b, from: string) =>
+      Math.max(
+        -1,
+        ...s.diagnostics
+          .list('keys')
+          .filter((e) => e.message === 'media key received' && e.fields?.['participant'] === from)
+          .map((e) => Number(e.fields?.['keyIndex'])),
+      );
+    const before = keyIndexSeenBy(b, identityOf(alice));
+
+    await c.leave();
+    await waitFor('Carol gone for Alice and Bob', () => !remote(a, carol.userId) && !remote(b, carol.userId), 5000);
+    assert.deepEqual((await memberState(alice, roomId, carol)).content, {});
+    // Carol must not decrypt what follows: Alice rotated her key for Bob.
+    await waitFor('a new key index from Alice', () => keyIndexSeenBy(b, identityOf(alice)) > before, 15_000);
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    assert.lengthOf(decryptErrors(a), 0);
+    assert.lengthOf(decryptErrors(b), 0);
+  });
+
+  it('an unencrypted room carries media without E2EE', async () => {
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const { roomId } = await createRoom(alice, { encrypted: false, invite: [bob], autoJoin: true });
+    const a = pool.open(alice, roomId);
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    assert.equal(a.snapshot.encryption, 'none');
+    await a.join();
+    await b.join();
+    await waitFor('both see each other', () => remote(a, bob.userId) && remote(b, alice.userId));
+    await assertDecodes(b, identityOf(alice));
+    assert.equal(remote(b, alice.userId)?.encryption, 'none');
+    const connected = b.diagnostics.list('livekit').find((e) => e.message === 'connected');
+    assert.equal(connected?.fields?.['e2ee'], false);
+  });
+
+  it('shared-secret mode works, and a wrong secret shows "key invalid" without hanging', async () => {
+    const [alice, bob, eve] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    const { roomId } = await createRoom(alice, { encrypted: false, invite: [bob, eve], autoJoin: true });
+    const secret = 'correct horse battery staple';
+    const a = pool.open(alice, roomId, { password: secret });
+    const b = pool.open(bob, roomId, { password: secret });
+    const e = pool.open(eve, roomId, { password: 'wrong secret' });
+    await Promise.all([a.start(), b.start(), e.start()]);
+    assert.equal(a.snapshot.encryption, 'shared-secret');
+    await a.join();
+    await b.join();
+    await waitFor('both see each other', () => remote(a, bob.userId) && remote(b, alice.userId));
+    await Promise.all([assertDecodes(a, identityOf(bob)), assertDecodes(b, identityOf(alice))]);
+
+    await e.join();
+    assert.equal(e.snapshot.phase, 'connected', 'a wrong secret does not block joining');
+    await waitFor('Eve sees Alice as undecryptable', () => remote(e, alice.userId)?.encryption === 'key-invalid', 15_000);
+    await assertNotDecoding(e, identityOf(alice));
+    // The secret never reaches the diagnostics.
+    assert.notInclude(e.diagnostics.export(), 'wrong secret');
+    assert.notInclude(a.diagnostics.export(), secret);
   });
 });

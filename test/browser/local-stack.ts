@@ -24,10 +24,15 @@ function stack<T>(payload: Record<string, unknown>): Promise<T> {
   return executeServerCommand<T, Record<string, unknown>>('stack', payload);
 }
 
-export const stackUrls = () => stack<StackUrls>({ op: 'info' });
+/** `main` is the running stack; `sfu2` a second LiveKit + auth service on the same homeserver; `no-transport` a homeserver advertising no SFU. */
+export type StackName = 'main' | 'sfu2' | 'no-transport';
 
-export const registerUser = (options: { username?: string; displayName?: string } = {}) =>
-  stack<TestUser>({ op: 'registerUser', options });
+export const stackUrls = (name: StackName = 'main') => stack<StackUrls>({ op: 'info', stack: name });
+
+export const registerUser = (
+  options: { username?: string; displayName?: string; password?: string } = {},
+  name: StackName = 'main',
+) => stack<TestUser>({ op: 'registerUser', options, stack: name });
 
 export const createRoom = (
   creator: TestUser,
@@ -39,7 +44,8 @@ export const createRoom = (
     alias?: string;
     powerLevelContentOverride?: object;
   } = {},
-) => stack<{ roomId: string; alias?: string }>({ op: 'createRoom', creator, options });
+  name: StackName = 'main',
+) => stack<{ roomId: string; alias?: string }>({ op: 'createRoom', creator, options, stack: name });
 
 export const joinRoom = (user: TestUser, room: string) => stack<string>({ op: 'joinRoom', user, room });
 
