@@ -40,10 +40,12 @@ export function e2eeWorkerUrl() {
 export function stackCommands() {
   let stack;
   const extras = new Map(); // name -> { info, dataDir }
+  const authServices = [];
   const load = async () => {
     stack ??= {
       index: await import('../stack/index.ts'),
       provision: await import('../stack/provision.ts'),
+      auth: await import('../stack/auth-service/index.ts'),
     };
     return stack;
   };
@@ -81,6 +83,7 @@ export function stackCommands() {
   return {
     name: 'stack-commands',
     async serverStop() {
+      for (const service of authServices.splice(0)) await service.close().catch(() => undefined);
       if (!stack) return;
       for (const { dataDir } of extras.values()) await stack.index.stopStack({ dataDir }).catch(() => undefined);
       extras.clear();
@@ -106,6 +109,21 @@ export function stackCommands() {
           return provision.createRoom(info, p.creator, p.options ?? {});
         case 'joinRoom':
           return provision.joinRoom(info, p.user, p.room);
+        case 'misconfiguredAuthService': {
+          // An lk-jwt-service that cannot check OpenID tokens: its homeserver mapping points nowhere.
+          const { auth } = await load();
+          const service = await auth.createAuthService({
+            livekitUrl: main.livekitUrl,
+            livekitKey: main.livekitApiKey,
+            livekitSecret: main.livekitApiSecret,
+            fullAccessHomeservers: ['*'],
+            homeserverUrlOverrides: { [main.serverName]: 'http://127.0.0.1:9' },
+            openIdTimeoutMs: 2000,
+            log: () => undefined,
+          });
+          authServices.push(service);
+          return service.url;
+        }
         default:
           throw new Error(`Unknown stack op ${p.op}`);
       }

@@ -265,7 +265,9 @@ export class MatrixCallError extends Error {
   }
 
   static aborted(): MatrixCallError {
-    return new MatrixCallError('aborted', 'The operation was cancelled.');
+    return new MatrixCallError('aborted', 'The operation was cancelled.', {
+      hint: 'Try again when you are ready.',
+    });
   }
 
   static unknown(cause?: unknown): MatrixCallError {

@@ -47,6 +47,9 @@ export const createRoom = (
   name: StackName = 'main',
 ) => stack<{ roomId: string; alias?: string }>({ op: 'createRoom', creator, options, stack: name });
 
+/** URL of an extra lk-jwt-service whose OpenID check cannot succeed. */
+export const misconfiguredAuthService = () => stack<string>({ op: 'misconfiguredAuthService' });
+
 export const joinRoom = (user: TestUser, room: string) => stack<string>({ op: 'joinRoom', user, room });
 
 export const credentialsOf = (user: TestUser) => ({
