@@ -129,6 +129,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   private readonly remoteConnections = new Map<string, SfuConnection>();
   private readonly pendingConnections = new Set<string>();
   private readonly keysFor = new Map<string, number>();
+  private readonly ignoredIdentities = new Set<string>();
   private readonly encryptionTrouble = new Map<string, EncryptionTrouble>();
   private readonly framesDecoded = new Map<string, number>();
   private incoming: IncomingCallNotification | undefined;
@@ -575,6 +576,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
 
   private resetCallState(): void {
     this.keysFor.clear();
+    this.ignoredIdentities.clear();
     this.encryptionTrouble.clear();
     this.framesDecoded.clear();
     this.keyProvider = undefined;
@@ -892,19 +894,17 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       if (connection.room.state !== ConnectionState.Connected) continue;
       for (const participant of connection.room.remoteParticipants.values()) {
         const allowed = valid.has(participant.identity);
+        if (!allowed && !this.ignoredIdentities.has(participant.identity)) {
+          this.ignoredIdentities.add(participant.identity);
+          this.diagnostics.warn('livekit', 'ignoring a LiveKit participant without a valid membership', {
+            participant: participant.identity,
+            sfu: connection.serviceUrl,
+          });
+        } else if (allowed) {
+          this.ignoredIdentities.delete(participant.identity);
+        }
         for (const publication of participant.trackPublications.values()) {
-          if (publication.isDesired !== allowed) {
-            publication.setSubscribed(allowed);
-            if (!allowed) {
-              this.diagnostics.warn(
-                'livekit',
-                'ignoring a LiveKit participant without a valid membership',
-                {
-                  participant: participant.identity,
-                },
-              );
-            }
-          }
+          if (publication.isDesired !== allowed) publication.setSubscribed(allowed);
         }
       }
     }
