@@ -28,7 +28,14 @@ export default tseslint.config(
     extends: [tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: {
-        projectService: true,
+        // Browser code, Node tests and the stack have different libs, hence several projects.
+        project: [
+          './tsconfig.json',
+          './tsconfig.node.json',
+          './stack/tsconfig.json',
+          './test/stack/tsconfig.json',
+          './bench/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -75,8 +75,19 @@ export function stackCommands() {
     };
     const info =
       name === 'sfu2'
-        ? await index.startStack({ dataDir, services: ['livekit', 'auth'], ports, healthTimeoutMs: 60_000 })
-        : await index.startStack({ dataDir, services: ['synapse'], noTransport: true, ports, healthTimeoutMs: 60_000 });
+        ? await index.startStack({
+            dataDir,
+            services: ['livekit', 'auth'],
+            ports,
+            healthTimeoutMs: 60_000,
+          })
+        : await index.startStack({
+            dataDir,
+            services: ['synapse'],
+            noTransport: true,
+            ports,
+            healthTimeoutMs: 60_000,
+          });
     extras.set(name, { info, dataDir });
     return info;
   };
@@ -85,7 +96,8 @@ export function stackCommands() {
     async serverStop() {
       for (const service of authServices.splice(0)) await service.close().catch(() => undefined);
       if (!stack) return;
-      for (const { dataDir } of extras.values()) await stack.index.stopStack({ dataDir }).catch(() => undefined);
+      for (const { dataDir } of extras.values())
+        await stack.index.stopStack({ dataDir }).catch(() => undefined);
       extras.clear();
     },
     async executeCommand({ command, payload }) {
@@ -201,7 +213,9 @@ export function cjsAsEsm() {
     const require = createRequire(file);
     let names = [];
     try {
-      names = Object.keys(require(file)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      names = Object.keys(require(file)).filter(
+        (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default',
+      );
     } catch {
       // browser-only package: default export only
     }
@@ -224,7 +238,8 @@ export function cjsAsEsm() {
   return {
     name: 'cjs-as-esm',
     resolveImport({ source, context }) {
-      if (source.startsWith('.') || source.startsWith('/') || source.includes(':')) return undefined;
+      if (source.startsWith('.') || source.startsWith('/') || source.includes(':'))
+        return undefined;
       const importer = context.request.url.startsWith(prefix)
         ? undefined
         : join(root, decodeURIComponent(context.path));
@@ -238,7 +253,9 @@ export function cjsAsEsm() {
         const pkgDir = join(dir, 'node_modules', name);
         try {
           readFileSync(join(pkgDir, 'package.json'));
-          file = createRequire(join(pkgDir, 'package.json')).resolve(subpath ? join(pkgDir, subpath) : pkgDir);
+          file = createRequire(join(pkgDir, 'package.json')).resolve(
+            subpath ? join(pkgDir, subpath) : pkgDir,
+          );
           break;
         } catch {
           if (dir === dirname(dir)) return undefined;

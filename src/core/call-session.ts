@@ -18,6 +18,7 @@ import {
   type TrackPublication,
 } from 'livekit-client';
 import {
+  EventTimeline,
   EventType,
   MatrixEventEvent,
   RoomEvent as MatrixRoomEvent,
@@ -435,7 +436,12 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const wanted = name?.trim();
     if (!matrix || !room || !wanted || wanted === this.displayName(matrix.userId)) return;
     try {
-      const current = room.currentState.getStateEvents(EventType.RoomMember, matrix.userId)?.getContent() ?? {};
+      const current =
+        room
+          .getLiveTimeline()
+          .getState(EventTimeline.FORWARDS)
+          ?.getStateEvents(EventType.RoomMember, matrix.userId)
+          ?.getContent() ?? {};
       await withTimeout(
         matrix.client.sendStateEvent(
           room.roomId,
@@ -896,10 +902,14 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         const allowed = valid.has(participant.identity);
         if (!allowed && !this.ignoredIdentities.has(participant.identity)) {
           this.ignoredIdentities.add(participant.identity);
-          this.diagnostics.warn('livekit', 'ignoring a LiveKit participant without a valid membership', {
-            participant: participant.identity,
-            sfu: connection.serviceUrl,
-          });
+          this.diagnostics.warn(
+            'livekit',
+            'ignoring a LiveKit participant without a valid membership',
+            {
+              participant: participant.identity,
+              sfu: connection.serviceUrl,
+            },
+          );
         } else if (allowed) {
           this.ignoredIdentities.delete(participant.identity);
         }

@@ -131,7 +131,7 @@ describe('discovery parsing', () => {
       assert.fail('expected a rejection');
     } catch (error) {
       assert.instanceOf(error, MatrixCallError);
-      assert.equal((error as MatrixCallError).reason, 'no-rtc-transport');
+      assert.equal(error.reason, 'no-rtc-transport');
     }
   });
 });

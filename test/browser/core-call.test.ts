@@ -20,7 +20,12 @@ describe('CallSession on the local stack', function () {
   it('two participants in an encrypted room decode each other, with the Element Call wire format', async () => {
     const alice = await registerUser({ displayName: 'Alice' });
     const bob = await registerUser({ displayName: 'Bob' });
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true, name: 'Standup' });
+    const { roomId } = await createRoom(alice, {
+      encrypted: true,
+      invite: [bob],
+      autoJoin: true,
+      name: 'Standup',
+    });
     const a = pool.open(alice, roomId);
     const b = pool.open(bob, roomId);
     await Promise.all([a.start(), b.start()]);
@@ -39,7 +44,8 @@ describe('CallSession on the local stack', function () {
     await Promise.all([assertDecodes(a, identityOf(bob)), assertDecodes(b, identityOf(alice))]);
     await waitFor(
       'keys arrived both ways',
-      () => remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok',
+      () =>
+        remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok',
     );
     assert.lengthOf(decryptErrors(a), 0);
     assert.lengthOf(decryptErrors(b), 0);
@@ -67,14 +73,23 @@ describe('CallSession on the local stack', function () {
     // Keys are logged as fingerprints only.
     const keyEntries = b.diagnostics.list('keys').filter((e) => e.message === 'media key received');
     assert.isAbove(keyEntries.length, 0);
-    for (const entry of keyEntries) assert.match(String(entry.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
+    for (const entry of keyEntries)
+      assert.match(String(entry.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
 
     // Muting shows on the other side.
     await a.setCameraEnabled(false);
-    await waitFor('Bob sees Alice’s camera off', () => remote(b, alice.userId)?.cameraEnabled === false, 5000);
+    await waitFor(
+      'Bob sees Alice’s camera off',
+      () => remote(b, alice.userId)?.cameraEnabled === false,
+      5000,
+    );
     assert.isUndefined(remote(b, alice.userId)?.cameraTrack);
     await a.setMicrophoneEnabled(false);
-    await waitFor('Bob sees Alice muted', () => remote(b, alice.userId)?.microphoneEnabled === false, 5000);
+    await waitFor(
+      'Bob sees Alice muted',
+      () => remote(b, alice.userId)?.microphoneEnabled === false,
+      5000,
+    );
 
     // A clean leave: bounded, and Bob sees Alice go.
     const leftAt = performance.now();
@@ -91,7 +106,11 @@ describe('CallSession on the local stack', function () {
       registerUser({ displayName: 'Bob' }),
       registerUser({ displayName: 'Carol' }),
     ]);
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob, carol], autoJoin: true });
+    const { roomId } = await createRoom(alice, {
+      encrypted: true,
+      invite: [bob, carol],
+      autoJoin: true,
+    });
     const a = pool.open(alice, roomId);
     const b = pool.open(bob, roomId);
     const c = pool.open(carol, roomId);
@@ -119,10 +138,18 @@ describe('CallSession on the local stack', function () {
     const before = keyIndexSeenBy(b, identityOf(alice));
 
     await c.leave();
-    await waitFor('Carol gone for Alice and Bob', () => !remote(a, carol.userId) && !remote(b, carol.userId), 5000);
+    await waitFor(
+      'Carol gone for Alice and Bob',
+      () => !remote(a, carol.userId) && !remote(b, carol.userId),
+      5000,
+    );
     assert.deepEqual((await memberState(alice, roomId, carol)).content, {});
     // Carol must not decrypt what follows: Alice rotated her key for Bob.
-    await waitFor('a new key index from Alice', () => keyIndexSeenBy(b, identityOf(alice)) > before, 15_000);
+    await waitFor(
+      'a new key index from Alice',
+      () => keyIndexSeenBy(b, identityOf(alice)) > before,
+      15_000,
+    );
     await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
     assert.lengthOf(decryptErrors(a), 0);
     assert.lengthOf(decryptErrors(b), 0);
@@ -147,7 +174,11 @@ describe('CallSession on the local stack', function () {
 
   it('shared-secret mode works, and a wrong secret shows "key invalid" without hanging', async () => {
     const [alice, bob, eve] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-    const { roomId } = await createRoom(alice, { encrypted: false, invite: [bob, eve], autoJoin: true });
+    const { roomId } = await createRoom(alice, {
+      encrypted: false,
+      invite: [bob, eve],
+      autoJoin: true,
+    });
     const secret = 'correct horse battery staple';
     const a = pool.open(alice, roomId, { password: secret });
     const b = pool.open(bob, roomId, { password: secret });
@@ -161,7 +192,11 @@ describe('CallSession on the local stack', function () {
 
     await e.join();
     assert.equal(e.snapshot.phase, 'connected', 'a wrong secret does not block joining');
-    await waitFor('Eve sees Alice as undecryptable', () => remote(e, alice.userId)?.encryption === 'key-invalid', 15_000);
+    await waitFor(
+      'Eve sees Alice as undecryptable',
+      () => remote(e, alice.userId)?.encryption === 'key-invalid',
+      15_000,
+    );
     await assertNotDecoding(e, identityOf(alice));
     // The secret never reaches the diagnostics.
     assert.notInclude(e.diagnostics.export(), 'wrong secret');

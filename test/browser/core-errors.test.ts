@@ -3,12 +3,19 @@
 import { assert } from '@open-wc/testing';
 import { CallSession } from '../../src/core/call-session.js';
 import { MatrixCallError } from '../../src/core/errors.js';
-import { createRoom, credentialsOf, misconfiguredAuthService, registerUser, stackUrls, waitFor } from './local-stack.js';
+import {
+  createRoom,
+  credentialsOf,
+  misconfiguredAuthService,
+  registerUser,
+  stackUrls,
+  waitFor,
+} from './local-stack.js';
 import { fastTiming, memberState, rejection, sessionPool } from './core-helpers.js';
 
 function assertCallError(error: unknown, reason: string): MatrixCallError {
   assert.instanceOf(error, MatrixCallError);
-  const e = error as MatrixCallError;
+  const e = error;
   assert.equal(e.reason, reason, e.message);
   assert.isNotEmpty(e.hint);
   return e;
@@ -58,7 +65,9 @@ describe('CallSession failures on the local stack', function () {
     const alice = await registerUser();
     const { roomId } = await createRoom(alice, { encrypted: true });
     const { authServiceUrl } = await stackUrls();
-    const s = pool.open(alice, roomId, { livekitServiceUrl: `${authServiceUrl}/not-a-jwt-service` });
+    const s = pool.open(alice, roomId, {
+      livekitServiceUrl: `${authServiceUrl}/not-a-jwt-service`,
+    });
     await s.start();
     const error = assertCallError(await rejection(s.join()), 'jwt-fetch-failed');
     assert.equal(error.http?.status, 0);
@@ -100,7 +109,10 @@ describe('CallSession failures on the local stack', function () {
 
     const expired = pool.add(
       new CallSession({
-        source: { kind: 'credentials', credentials: { ...credentialsOf(alice), accessToken: 'syt_bogus_token_1234567890' } },
+        source: {
+          kind: 'credentials',
+          credentials: { ...credentialsOf(alice), accessToken: 'syt_bogus_token_1234567890' },
+        },
         room: privateRoom,
         membershipTiming: fastTiming,
       }),
@@ -114,7 +126,10 @@ describe('CallSession failures on the local stack', function () {
     const alice = await registerUser();
     const s = pool.add(
       new CallSession({
-        source: { kind: 'credentials', credentials: { ...credentialsOf(alice), homeserver: 'http://127.0.0.1:9' } },
+        source: {
+          kind: 'credentials',
+          credentials: { ...credentialsOf(alice), homeserver: 'http://127.0.0.1:9' },
+        },
         room: '!room:localhost',
       }),
     );
@@ -128,7 +143,10 @@ describe('CallSession failures on the local stack', function () {
     const alice = await registerUser({ password: 'right password' });
     const s = pool.add(
       new CallSession({
-        source: { kind: 'password', login: { homeserver: alice.homeserverUrl, username: alice.username, password: 'wrong' } },
+        source: {
+          kind: 'password',
+          login: { homeserver: alice.homeserverUrl, username: alice.username, password: 'wrong' },
+        },
         room: '!room:localhost',
       }),
     );
@@ -146,6 +164,9 @@ describe('CallSession failures on the local stack', function () {
     assertCallError(await rejection(joining), 'aborted');
     await s.join();
     assert.equal(s.snapshot.phase, 'connected');
-    await waitFor('membership visible', async () => (await memberState(alice, roomId, alice)).status === 200);
+    await waitFor(
+      'membership visible',
+      async () => (await memberState(alice, roomId, alice)).status === 200,
+    );
   });
 });

@@ -1,7 +1,12 @@
 // Shared helpers for the core's real-stack tests.
 import { assert } from '@open-wc/testing';
 import { CallSession } from '../../src/core/call-session.js';
-import type { CallParticipant, CallSessionOptions, CallSnapshot, VideoViewHandle } from '../../src/core/types.js';
+import type {
+  CallParticipant,
+  CallSessionOptions,
+  CallSnapshot,
+  VideoViewHandle,
+} from '../../src/core/types.js';
 import { credentialsOf, waitFor, type TestUser } from './local-stack.js';
 
 export const fastTiming = {
@@ -60,7 +65,12 @@ export async function decodedFrames(s: CallSession, participantId: string): Prom
 }
 
 /** `framesDecoded` of the participant's video grows by `by` within the timeout. */
-export async function assertDecodes(s: CallSession, participantId: string, by = 10, timeoutMs = 30_000) {
+export async function assertDecodes(
+  s: CallSession,
+  participantId: string,
+  by = 10,
+  timeoutMs = 30_000,
+) {
   const start = await decodedFrames(s, participantId);
   await waitFor(
     `${participantId} video decoding (+${by} frames)`,
@@ -77,8 +87,12 @@ export async function assertNotDecoding(s: CallSession, participantId: string, m
   const after = await s.getMediaStats();
   const pick = (list: typeof before) =>
     list.filter((x) => x.participantId === participantId && x.kind === 'video');
-  const packets = pick(after).reduce((n, x) => n + x.packetsReceived, 0) - pick(before).reduce((n, x) => n + x.packetsReceived, 0);
-  const frames = pick(after).reduce((n, x) => n + x.framesDecoded, 0) - pick(before).reduce((n, x) => n + x.framesDecoded, 0);
+  const packets =
+    pick(after).reduce((n, x) => n + x.packetsReceived, 0) -
+    pick(before).reduce((n, x) => n + x.packetsReceived, 0);
+  const frames =
+    pick(after).reduce((n, x) => n + x.framesDecoded, 0) -
+    pick(before).reduce((n, x) => n + x.framesDecoded, 0);
   assert.isAbove(packets, 0, 'packets keep arriving');
   assert.equal(frames, 0, 'but no frame decodes');
 }

@@ -6,17 +6,34 @@ import { createClient, SyncState, ClientEvent } from 'matrix-js-sdk/lib/matrix.j
 import { CallSession } from '../../src/core/call-session.js';
 import { CallSessionEvent, type IncomingCallNotification } from '../../src/core/types.js';
 import { createRoom, registerUser, stackUrls, waitFor, type TestUser } from './local-stack.js';
-import { assertDecodes, decryptErrors, fastTiming, identityOf, remote, sessionPool } from './core-helpers.js';
+import {
+  assertDecodes,
+  decryptErrors,
+  fastTiming,
+  identityOf,
+  remote,
+  sessionPool,
+} from './core-helpers.js';
 
 async function openIdToken(user: TestUser): Promise<unknown> {
   const response = await fetch(
     `${user.homeserverUrl}/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`,
-    { method: 'POST', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' }, body: '{}' },
+    {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    },
   );
   return response.json();
 }
 
-async function putState(user: TestUser, roomId: string, type: string, stateKey: string, content: unknown) {
+async function putState(
+  user: TestUser,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  content: unknown,
+) {
   const response = await fetch(
     `${user.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${type}/${encodeURIComponent(stateKey)}`,
     {
@@ -52,7 +69,11 @@ describe('CallSession interop on the local stack', function () {
       new CallSession({
         source: {
           kind: 'password',
-          login: { homeserver: alice.homeserverUrl, username: alice.username, password: 'alice password' },
+          login: {
+            homeserver: alice.homeserverUrl,
+            username: alice.username,
+            password: 'alice password',
+          },
         },
         room: roomId,
         membershipTiming: fastTiming,
@@ -85,7 +106,13 @@ describe('CallSession interop on the local stack', function () {
     await client.startClient();
     await synced;
     try {
-      const a = pool.add(new CallSession({ source: { kind: 'client', client }, room: roomId, membershipTiming: fastTiming }));
+      const a = pool.add(
+        new CallSession({
+          source: { kind: 'client', client },
+          room: roomId,
+          membershipTiming: fastTiming,
+        }),
+      );
       const b = pool.open(bob, roomId);
       await Promise.all([a.start(), b.start()]);
       await a.join();
@@ -102,7 +129,11 @@ describe('CallSession interop on the local stack', function () {
   it('ignores a LiveKit participant that has no call membership', async () => {
     const alice = await registerUser();
     const mallory = await registerUser();
-    const { roomId } = await createRoom(alice, { encrypted: false, invite: [mallory], autoJoin: true });
+    const { roomId } = await createRoom(alice, {
+      encrypted: false,
+      invite: [mallory],
+      autoJoin: true,
+    });
     const a = pool.open(alice, roomId);
     await a.start();
     await a.join();
@@ -111,7 +142,11 @@ describe('CallSession interop on the local stack', function () {
       await fetch(`${authServiceUrl}/sfu/get`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ room: roomId, openid_token: await openIdToken(mallory), device_id: 'ROGUE' }),
+        body: JSON.stringify({
+          room: roomId,
+          openid_token: await openIdToken(mallory),
+          device_id: 'ROGUE',
+        }),
       })
     ).json()) as { url: string; jwt: string };
     const rogue = new LivekitRoom();
@@ -125,7 +160,10 @@ describe('CallSession interop on the local stack', function () {
       await new Promise((r) => setTimeout(r, 2000));
       assert.isUndefined(remote(a, mallory.userId), 'not shown');
       const stats = await a.getMediaStats();
-      assert.isFalse(stats.some((x) => x.participantId === `${mallory.userId}:ROGUE`), 'not subscribed, so not played');
+      assert.isFalse(
+        stats.some((x) => x.participantId === `${mallory.userId}:ROGUE`),
+        'not subscribed, so not played',
+      );
     } finally {
       await rogue.disconnect();
     }
@@ -135,7 +173,11 @@ describe('CallSession interop on the local stack', function () {
     const alice = await registerUser();
     const bob = await registerUser();
     const mallory = await registerUser();
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob, mallory], autoJoin: true });
+    const { roomId } = await createRoom(alice, {
+      encrypted: true,
+      invite: [bob, mallory],
+      autoJoin: true,
+    });
     const a = pool.open(alice, roomId);
     const b = pool.open(bob, roomId);
     await Promise.all([a.start(), b.start()]);
@@ -144,19 +186,38 @@ describe('CallSession interop on the local stack', function () {
     await assertDecodes(b, identityOf(alice));
     const key = (suffix: string) => `_${mallory.userId}_${suffix}_m.call`;
     const type = 'org.matrix.msc3401.call.member';
-    await putState(mallory, roomId, type, key('A'), { application: 42, call_id: [], device_id: {} });
-    await putState(mallory, roomId, type, key('B'), { foci_preferred: 'nope', focus_active: null, device_id: 'B', application: 'm.call', call_id: '', scope: 'm.room' });
+    await putState(mallory, roomId, type, key('A'), {
+      application: 42,
+      call_id: [],
+      device_id: {},
+    });
+    await putState(mallory, roomId, type, key('B'), {
+      foci_preferred: 'nope',
+      focus_active: null,
+      device_id: 'B',
+      application: 'm.call',
+      call_id: '',
+      scope: 'm.room',
+    });
     await putState(mallory, roomId, type, key('C'), { memberships: 'legacy garbage' });
     await putState(mallory, roomId, type, key('D'), {
-      application: 'm.call', call_id: '', scope: 'm.room', device_id: 'D',
-      created_ts: 1, expires: 1, focus_active: { type: 'livekit', focus_selection: 'multi_sfu' },
+      application: 'm.call',
+      call_id: '',
+      scope: 'm.room',
+      device_id: 'D',
+      created_ts: 1,
+      expires: 1,
+      focus_active: { type: 'livekit', focus_selection: 'multi_sfu' },
       foci_preferred: [{ type: 'livekit', livekit_service_url: 'javascript:alert(1)' }],
     });
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(uncaught, [], 'nothing escaped the core');
     assert.equal(a.snapshot.phase, 'connected');
     assert.equal(b.snapshot.phase, 'connected');
-    assert.isUndefined(remote(b, mallory.userId), 'no participant from garbage or expired memberships');
+    assert.isUndefined(
+      remote(b, mallory.userId),
+      'no participant from garbage or expired memberships',
+    );
     await assertDecodes(b, identityOf(alice));
     assert.lengthOf(decryptErrors(b), 0);
   });
@@ -175,14 +236,29 @@ describe('CallSession interop on the local stack', function () {
     await b.join();
     await Promise.all([assertDecodes(a, identityOf(bob)), assertDecodes(b, identityOf(alice))]);
     const subscribeOnly = (s: CallSession, sfu: string) =>
-      s.diagnostics.list('livekit').some((e) => e.message === 'connected' && e.fields?.['role'] === 'subscribe' && e.fields['sfu'] === sfu);
+      s.diagnostics
+        .list('livekit')
+        .some(
+          (e) =>
+            e.message === 'connected' &&
+            e.fields?.['role'] === 'subscribe' &&
+            e.fields['sfu'] === sfu,
+        );
     assert.isTrue(subscribeOnly(a, sfu2.authServiceUrl), 'Alice subscribes on SFU 2');
     assert.isTrue(subscribeOnly(b, main.authServiceUrl), 'Bob subscribes on SFU 1');
     assert.isTrue(
-      a.diagnostics.list('auth').some((e) => e.message.includes('/get_token') && e.fields?.['service'] === sfu2.authServiceUrl),
+      a.diagnostics
+        .list('auth')
+        .some(
+          (e) => e.message.includes('/get_token') && e.fields?.['service'] === sfu2.authServiceUrl,
+        ),
       'remote SFUs are asked with /get_token first',
     );
-    await waitFor('keys both ways', () => remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok');
+    await waitFor(
+      'keys both ways',
+      () =>
+        remote(a, bob.userId)?.encryption === 'ok' && remote(b, alice.userId)?.encryption === 'ok',
+    );
   });
 
   it('rings the room when the first joiner asks to, and the callee sees it before joining', async () => {
@@ -191,7 +267,9 @@ describe('CallSession interop on the local stack', function () {
     const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true });
     const b = pool.open(bob, roomId);
     await b.start();
-    const incoming = new Promise<IncomingCallNotification>((resolve) => b.on(CallSessionEvent.IncomingNotification, resolve));
+    const incoming = new Promise<IncomingCallNotification>((resolve) =>
+      b.on(CallSessionEvent.IncomingNotification, resolve),
+    );
     const a = pool.open(alice, roomId, { notify: 'ring' });
     await a.start();
     await a.join();

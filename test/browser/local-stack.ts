@@ -27,7 +27,8 @@ function stack<T>(payload: Record<string, unknown>): Promise<T> {
 /** `main` is the running stack; `sfu2` a second LiveKit + auth service on the same homeserver; `no-transport` a homeserver advertising no SFU. */
 export type StackName = 'main' | 'sfu2' | 'no-transport';
 
-export const stackUrls = (name: StackName = 'main') => stack<StackUrls>({ op: 'info', stack: name });
+export const stackUrls = (name: StackName = 'main') =>
+  stack<StackUrls>({ op: 'info', stack: name });
 
 export const registerUser = (
   options: { username?: string; displayName?: string; password?: string } = {},
@@ -50,7 +51,8 @@ export const createRoom = (
 /** URL of an extra lk-jwt-service whose OpenID check cannot succeed. */
 export const misconfiguredAuthService = () => stack<string>({ op: 'misconfiguredAuthService' });
 
-export const joinRoom = (user: TestUser, room: string) => stack<string>({ op: 'joinRoom', user, room });
+export const joinRoom = (user: TestUser, room: string) =>
+  stack<string>({ op: 'joinRoom', user, room });
 
 export const credentialsOf = (user: TestUser) => ({
   homeserver: user.homeserverUrl,
@@ -76,7 +78,9 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -19,7 +19,7 @@ const page = `<!doctype html>
   </body>
 </html>`;
 
-describe('CDN build', () => {
+void describe('CDN build', () => {
   let site: string;
   let server: StaticServer;
   let browser: Browser;
@@ -57,7 +57,7 @@ describe('CDN build', () => {
     return { page: p, requests, failures };
   }
 
-  it('defines the elements from one script tag and loads nothing heavy up front', async () => {
+  void it('defines the elements from one script tag and loads nothing heavy up front', async () => {
     const { page: p, requests, failures } = await openPage();
     await p.waitForLoadState('networkidle');
     assert.deepEqual(failures, []);
@@ -68,7 +68,7 @@ describe('CDN build', () => {
     await p.context().close();
   });
 
-  it('loads the call engine as chunks next to the entry, on demand', async () => {
+  void it('loads the call engine as chunks next to the entry, on demand', async () => {
     const { page: p, requests, failures } = await openPage();
     await p.evaluate(async () => {
       const ctor = customElements.get('matrix-call') as unknown as { preload(): Promise<void> };

@@ -23,7 +23,9 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
