@@ -5,7 +5,11 @@ import typescript from '@rollup/plugin-typescript';
 import esbuild from 'rollup-plugin-esbuild';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
+import { rmSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
+
+// Stale chunks and assets from earlier builds would ship and skew the size report.
+for (const dir of ['dist', 'cdn']) rmSync(dir, { recursive: true, force: true });
 
 const peers = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const isPeer = (id) => peers.some((p) => id === p || id.startsWith(`${p}/`));

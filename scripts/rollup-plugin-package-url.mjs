@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { transform } from 'esbuild';
 
 /**
  * Bundlers such as Vite and webpack resolve `new URL('pkg/file', import.meta.url)`
@@ -22,7 +23,17 @@ export function packageUrl() {
         const [expression, , specifier] = match;
         const resolved = await this.resolve(specifier, id, { skipSelf: true });
         if (!resolved || resolved.external) this.error(`Cannot resolve ${specifier} from ${id}`);
-        const source = await readFile(resolved.id);
+        let source = await readFile(resolved.id);
+        // Packages ship workers unminified; the CDN serves what we emit as is.
+        if (/\.m?js$/.test(resolved.id)) {
+          source = (
+            await transform(source.toString('utf8'), {
+              minify: true,
+              format: 'esm',
+              target: 'es2022',
+            })
+          ).code;
+        }
         const ref = this.emitFile({ type: 'asset', name: basename(resolved.id), source });
         out = out.replace(expression, `new URL(import.meta.ROLLUP_FILE_URL_${ref})`);
       }

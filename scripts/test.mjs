@@ -3,7 +3,8 @@
 // It keeps going after a failure so one run shows everything that is wrong.
 // The local stack is started if it is not running, and stopped again only if this run started it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const only = process.argv.slice(2); // e.g. `npm test -- browser cdn`
 const wanted = (name) => only.length === 0 || only.includes(name);
@@ -46,8 +47,20 @@ function tapCounts(file) {
   };
 }
 
-async function nodeSuite(name, files, { env } = {}) {
+/** Node 20's `--test` does not expand globs itself; `dir/*.test.ts` is all we need. */
+function expand(pattern) {
+  const dir = dirname(pattern);
+  const suffix = pattern.slice(dir.length + 2); // after "dir/*"
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+async function nodeSuite(name, patterns, { env } = {}) {
   if (!wanted(name)) return;
+  const files = patterns.flatMap(expand);
   banner(`${name} (node:test)`);
   const tap = `.test-results/${name}.tap`;
   rmSync(tap, { force: true });

@@ -18,6 +18,7 @@ import {
   type TrackPublication,
 } from 'livekit-client';
 import {
+  ClientEvent,
   EventTimeline,
   EventType,
   MatrixEventEvent,
@@ -82,6 +83,8 @@ import {
 
 /** The state event type Element Call and matrix-js-sdk use for memberships. */
 export const CALL_MEMBER_EVENT = 'org.matrix.msc3401.call.member';
+/** The to-device event type per-participant media keys travel in. */
+export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
 
 const LEAVE_BUDGET_MS = 2000;
 const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
@@ -286,6 +289,19 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       this.onTimelineEvent(event);
     };
     room.on(MatrixRoomEvent.Timeline, onTimeline);
+    // What arrives over to-device, before matrix-js-sdk filters it: tells "never
+    // delivered" apart from "dropped on receipt" when a key goes missing.
+    const onToDevice = (event: MatrixEvent) => {
+      if (event.getType() !== CALL_KEYS_EVENT) return;
+      const content = event.getContent<{ room_id?: unknown; keys?: { index?: unknown } }>();
+      if (content.room_id !== room.roomId) return;
+      this.diagnostics.debug('keys', 'key message arrived (to-device)', {
+        from: event.getSender() ?? null,
+        keyIndex: typeof content.keys?.index === 'number' ? content.keys.index : null,
+      });
+    };
+    client.on(ClientEvent.ToDeviceEvent, onToDevice);
+    if (this.matrix?.owned) this.observeKeySends(client);
     this.teardown.push(() => {
       rtc.off(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
       rtc.off(MatrixRTCSessionEvent.EncryptionKeyChanged, onKey);
@@ -295,8 +311,28 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       room.off(RoomStateEvent.Members, onState);
       room.off(MatrixRoomEvent.Name, onState);
       room.off(MatrixRoomEvent.Timeline, onTimeline);
+      client.off(ClientEvent.ToDeviceEvent, onToDevice);
     });
     this.onMembershipsChanged();
+  }
+
+  /**
+   * matrix-js-sdk swallows errors from sending media keys; on a client we own,
+   * record each send and its outcome so a missing key can be traced.
+   */
+  private observeKeySends(client: MatrixSession['client']): void {
+    const send = client.encryptAndSendToDevice.bind(client);
+    client.encryptAndSendToDevice = async (type, devices, payload) => {
+      if (type !== CALL_KEYS_EVENT) return send(type, devices, payload);
+      const keyIndex = (payload as { keys?: { index?: number } }).keys?.index ?? null;
+      try {
+        await send(type, devices, payload);
+        this.diagnostics.info('keys', 'key message sent (to-device)', { keyIndex, devices: devices.length });
+      } catch (error) {
+        this.diagnostics.error('keys', 'sending a media key failed', { keyIndex, error: describe(error) });
+        throw error;
+      }
+    };
   }
 
   async startPreview(): Promise<void> {

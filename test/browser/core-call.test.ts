@@ -145,11 +145,29 @@ describe('CallSession on the local stack', function () {
     );
     assert.deepEqual((await memberState(alice, roomId, carol)).content, {});
     // Carol must not decrypt what follows: Alice rotated her key for Bob.
-    await waitFor(
-      'a new key index from Alice',
-      () => keyIndexSeenBy(b, identityOf(alice)) > before,
-      15_000,
-    );
+    try {
+      await waitFor(
+        'a new key index from Alice',
+        () => keyIndexSeenBy(b, identityOf(alice)) > before,
+        15_000,
+      );
+    } catch (error) {
+      for (const [name, s] of [
+        ['alice', a],
+        ['bob', b],
+      ] as const) {
+        console.log(
+          name,
+          JSON.stringify(
+            s.diagnostics
+              .list()
+              .filter((e) => e.category !== 'media')
+              .map((e) => [e.time % 100000, e.category, e.message, e.fields]),
+          ),
+        );
+      }
+      throw error;
+    }
     await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
     assert.lengthOf(decryptErrors(a), 0);
     assert.lengthOf(decryptErrors(b), 0);

@@ -21,8 +21,15 @@ export function sessionPool() {
   const sessions: CallSession[] = [];
   return {
     open(user: TestUser, room: string, extra: Partial<CallSessionOptions> = {}): CallSession {
+      // Chrome allows six HTTP/1.1 connections per host, and every client holds one
+      // for its /sync long-poll. Real pages run one client; tests run up to four in one
+      // page, so every other client talks to the homeserver as `localhost` (its own pool).
+      const homeserver =
+        sessions.length % 2 === 1
+          ? user.homeserverUrl.replace('127.0.0.1', 'localhost')
+          : user.homeserverUrl;
       const s = new CallSession({
-        source: { kind: 'credentials', credentials: credentialsOf(user) },
+        source: { kind: 'credentials', credentials: { ...credentialsOf(user), homeserver } },
         room,
         membershipTiming: fastTiming,
         ...extra,
