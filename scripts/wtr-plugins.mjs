@@ -49,7 +49,17 @@ export function stackCommands() {
     };
     return stack;
   };
+  const handedOut = new Set();
   const freePort = async () => {
+    for (;;) {
+      const port = await probePort();
+      if (!handedOut.has(port)) {
+        handedOut.add(port);
+        return port;
+      }
+    }
+  };
+  const probePort = async () => {
     const net = await import('node:net');
     return new Promise((resolve, reject) => {
       const server = net.createServer();

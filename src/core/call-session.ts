@@ -291,16 +291,20 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     room.on(MatrixRoomEvent.Timeline, onTimeline);
     // What arrives over to-device, before matrix-js-sdk filters it: tells "never
     // delivered" apart from "dropped on receipt" when a key goes missing.
-    const onToDevice = (event: MatrixEvent) => {
-      if (event.getType() !== CALL_KEYS_EVENT) return;
-      const content = event.getContent<{ room_id?: unknown; keys?: { index?: unknown } }>();
-      if (content.room_id !== room.roomId) return;
+    const onToDevice = ({
+      message,
+    }: {
+      message: { type: string; sender: string; content: unknown };
+    }) => {
+      if (message.type !== CALL_KEYS_EVENT) return;
+      const content = message.content as { room_id?: unknown; keys?: { index?: unknown } } | null;
+      if (content?.room_id !== room.roomId) return;
       this.diagnostics.debug('keys', 'key message arrived (to-device)', {
-        from: event.getSender() ?? null,
+        from: message.sender,
         keyIndex: typeof content.keys?.index === 'number' ? content.keys.index : null,
       });
     };
-    client.on(ClientEvent.ToDeviceEvent, onToDevice);
+    client.on(ClientEvent.ReceivedToDeviceMessage, onToDevice);
     if (this.matrix?.owned) this.observeKeySends(client);
     this.teardown.push(() => {
       rtc.off(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
@@ -311,7 +315,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       room.off(RoomStateEvent.Members, onState);
       room.off(MatrixRoomEvent.Name, onState);
       room.off(MatrixRoomEvent.Timeline, onTimeline);
-      client.off(ClientEvent.ToDeviceEvent, onToDevice);
+      client.off(ClientEvent.ReceivedToDeviceMessage, onToDevice);
     });
     this.onMembershipsChanged();
   }
@@ -327,9 +331,15 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       const keyIndex = (payload as { keys?: { index?: number } }).keys?.index ?? null;
       try {
         await send(type, devices, payload);
-        this.diagnostics.info('keys', 'key message sent (to-device)', { keyIndex, devices: devices.length });
+        this.diagnostics.info('keys', 'key message sent (to-device)', {
+          keyIndex,
+          devices: devices.length,
+        });
       } catch (error) {
-        this.diagnostics.error('keys', 'sending a media key failed', { keyIndex, error: describe(error) });
+        this.diagnostics.error('keys', 'sending a media key failed', {
+          keyIndex,
+          error: describe(error),
+        });
         throw error;
       }
     };

@@ -67,7 +67,20 @@ export function jwtPayload(jwt: string): Record<string, unknown> {
 }
 
 /** A TCP port that was free a moment ago. */
+const handedOut = new Set<number>();
+
+/** A port nothing listens on; never the same one twice in a process (the OS may reuse a just-closed one). */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+async function probePort(): Promise<number> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
