@@ -1,7 +1,7 @@
 // The core against the real local stack (Synapse + LiveKit + auth service):
 // several clients in one page, each with its own crypto store.
 import { assert } from '@open-wc/testing';
-import { createRoom, registerUser, waitFor } from './local-stack.js';
+import { createRoom, registerUser, stackUrls, waitFor } from './local-stack.js';
 import {
   assertDecodes,
   assertNotDecoding,
@@ -66,7 +66,11 @@ describe('CallSession on the local stack', function () {
       focus_active: { type: 'livekit', focus_selection: 'multi_sfu' },
     });
     assert.deepEqual(state.content['foci_preferred'], [
-      { type: 'livekit', livekit_service_url: 'http://127.0.0.1:6080', livekit_alias: roomId },
+      {
+        type: 'livekit',
+        livekit_service_url: (await stackUrls()).authServiceUrl,
+        livekit_alias: roomId,
+      },
     ]);
     assert.isNumber(state.content['expires']);
 

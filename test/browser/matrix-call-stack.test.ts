@@ -4,7 +4,14 @@ import { assert, fixture, html } from '@open-wc/testing';
 import '../../src/define.js';
 import type { MatrixCallElement } from '../../src/elements/matrix-call/matrix-call.js';
 import type { CallTileElement } from '../../src/elements/call-tile/call-tile.js';
-import { createRoom, credentialsOf, registerUser, waitFor, type TestUser } from './local-stack.js';
+import {
+  createRoom,
+  credentialsOf,
+  registerUser,
+  stackUrls,
+  waitFor,
+  type TestUser,
+} from './local-stack.js';
 
 function shadow(el: Element, selector: string): HTMLElement | null {
   return el.shadowRoot?.querySelector<HTMLElement>(selector) ?? null;
@@ -102,8 +109,9 @@ describe('<matrix-call> on the local stack', function () {
 
   it('shows an actionable error when the room does not exist', async () => {
     const alice = await registerUser();
+    const { serverName } = await stackUrls();
     const el = await fixture<MatrixCallElement>(
-      html`<matrix-call room="#missing-${Date.now()}:localhost:8008"></matrix-call>`,
+      html`<matrix-call room="#missing-${Date.now()}:${serverName}"></matrix-call>`,
     );
     el.credentials = credentialsOf(alice);
     try {
