@@ -119,6 +119,7 @@ async function browserSuite() {
 mkdirSync('.test-results', { recursive: true });
 const started = performance.now();
 
+await check('lockfile', process.execPath, ['scripts/lockfile-platforms.mjs', '--check']);
 await check('lint', 'npm', ['run', '--silent', 'lint']);
 await check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 await check('manifest', 'npm', ['run', '--silent', 'manifest:check']);
