@@ -36,6 +36,7 @@ import { AvatarCache } from './avatars.js';
 import { DiagnosticsLog, fingerprint } from './diagnostics.js';
 import { describe, discoverTransport, type DiscoveredTransport } from './discovery.js';
 import { createSharedSecretKeyProvider, MatrixKeyProvider } from './e2ee.js';
+import { createE2eeWorker } from './e2ee-worker.js';
 import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
 import { LocalMedia } from './local-media.js';
@@ -139,6 +140,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   private incoming: IncomingCallNotification | undefined;
   private joinAbort: AbortController | undefined;
   private startPromise: Promise<void> | undefined;
+  private spareWorker: Worker | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private readonly teardown: (() => void)[] = [];
   private shownParticipants = new Map<string, CallParticipant>();
@@ -236,8 +238,34 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     this.transport = this.discover();
     this.transport.catch(() => undefined); // reported when join() awaits it
     void this.media.refreshDevices();
+    this.warmUp(room);
     this.status = SessionStatus.Ready;
     this.changed();
+  }
+
+  /**
+   * Work that joining needs but that doesn't depend on it, done while the user
+   * is in the lobby: Olm sessions with the room's devices (media keys travel
+   * over them) and the E2EE worker (a ~100 KB script to fetch and parse).
+   */
+  private warmUp(room: Room): void {
+    if (this.encryption === 'none') return;
+    if (this.encryption === 'per-participant') {
+      try {
+        this.matrix?.client.getCrypto()?.prepareToEncrypt(room);
+      } catch (error) {
+        this.diagnostics.debug('keys', 'could not prepare Olm sessions early', {
+          error: describe(error),
+        });
+      }
+    }
+    try {
+      this.spareWorker ??= createE2eeWorker(this.options.e2eeWorkerUrl);
+    } catch (error) {
+      this.diagnostics.debug('e2ee', 'could not start the E2EE worker early', {
+        error: describe(error),
+      });
+    }
   }
 
   private discover(): Promise<DiscoveredTransport> {
@@ -433,6 +461,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         role: 'publish',
         keyProvider: this.keyProvider,
         e2eeWorkerUrl: this.options.e2eeWorkerUrl,
+        worker: this.takeSpareWorker(),
         log: this.diagnostics,
       });
       this.own = own;
@@ -503,6 +532,12 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     } catch (error) {
       this.diagnostics.warn('matrix', 'could not set the display name', { error: describe(error) });
     }
+  }
+
+  private takeSpareWorker(): Worker | undefined {
+    const worker = this.spareWorker;
+    this.spareWorker = undefined;
+    return worker;
   }
 
   private async createKeyProvider(): Promise<BaseKeyProvider | undefined> {
@@ -721,6 +756,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     await this.media.dispose();
     for (const undo of this.teardown.splice(0)) undo();
     this.avatars?.dispose();
+    this.takeSpareWorker()?.terminate();
     const matrix = this.matrix;
     if (matrix?.owned) {
       matrix.client.stopClient();
@@ -1062,15 +1098,22 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
           if (!(track instanceof RemoteVideoTrack) && !(track instanceof RemoteAudioTrack))
             continue;
           try {
-            const stats = await track.getReceiverStats();
-            if (!stats) continue;
-            const s = stats as {
-              framesDecoded?: number;
-              packetsReceived?: number;
-              packetsLost?: number;
-              concealedSamples?: number;
-              totalSamplesReceived?: number;
-            };
+            // The receiver's own inbound-rtp report: livekit-client's getReceiverStats()
+            // leaves out packetsReceived and totalSamplesReceived for audio.
+            const report = await track.receiver?.getStats();
+            let s:
+              | {
+                  framesDecoded?: number;
+                  packetsReceived?: number;
+                  packetsLost?: number;
+                  concealedSamples?: number;
+                  totalSamplesReceived?: number;
+                }
+              | undefined;
+            report?.forEach((v: { type?: string }) => {
+              if (v.type === 'inbound-rtp') s = v as NonNullable<typeof s>;
+            });
+            if (!s) continue;
             out.push({
               participantId: participant.identity,
               trackId: publication.trackSid,

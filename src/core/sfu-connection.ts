@@ -23,6 +23,8 @@ export interface SfuConnectionOptions {
   role: 'publish' | 'subscribe';
   keyProvider: BaseKeyProvider | undefined;
   e2eeWorkerUrl: string | URL | undefined;
+  /** A worker started ahead of time (in the lobby); one is created otherwise. */
+  worker?: Worker;
   log: DiagnosticsLog;
 }
 
@@ -74,7 +76,9 @@ export class SfuConnection {
     this.serviceUrl = options.serviceUrl;
     this.role = options.role;
     this.log = options.log;
-    this.worker = options.keyProvider ? createE2eeWorker(options.e2eeWorkerUrl) : undefined;
+    this.worker = options.keyProvider
+      ? (options.worker ?? createE2eeWorker(options.e2eeWorkerUrl))
+      : undefined;
     this.room = new Room(roomOptions(options.keyProvider, this.worker));
     this.room
       .on(RoomEvent.ConnectionStateChanged, (state) =>
