@@ -916,6 +916,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const onChange = () => {
       this.changed();
     };
+    const onReconnecting = () => {
+      if (connection === this.own && this.phase === CallPhase.Connected)
+        this.setPhase(CallPhase.Reconnecting);
+    };
     const onParticipant = () => {
       this.reconcileSubscriptions();
       this.changed();
@@ -937,10 +941,9 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       .on(RoomEvent.EncryptionError, (error, participant) => {
         this.onEncryptionError(error, participant);
       })
-      .on(RoomEvent.Reconnecting, () => {
-        if (connection === this.own && this.phase === CallPhase.Connected)
-          this.setPhase(CallPhase.Reconnecting);
-      })
+      // A signalling-only resume (SignalReconnecting) also counts: media may stall meanwhile.
+      .on(RoomEvent.Reconnecting, onReconnecting)
+      .on(RoomEvent.SignalReconnecting, onReconnecting)
       .on(RoomEvent.Reconnected, () => {
         if (connection === this.own && this.phase === CallPhase.Reconnecting)
           this.setPhase(CallPhase.Connected);
