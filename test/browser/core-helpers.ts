@@ -7,7 +7,7 @@ import type {
   CallSnapshot,
   VideoViewHandle,
 } from '../../src/core/types.js';
-import { credentialsOf, waitFor, type TestUser } from './local-stack.js';
+import { createRoom, credentialsOf, registerUser, waitFor, type TestUser } from './local-stack.js';
 
 export const fastTiming = {
   delayedLeaveEventDelayMs: 8000,
@@ -132,4 +132,24 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/** Alice and Bob in a fresh room (encrypted by default), both started and, unless told otherwise, joined. */
+export async function callOfTwo(
+  pool: ReturnType<typeof sessionPool>,
+  { encrypted = true, join = true }: { encrypted?: boolean; join?: boolean } = {},
+) {
+  const [alice, bob] = await Promise.all([
+    registerUser({ displayName: 'Alice' }),
+    registerUser({ displayName: 'Bob' }),
+  ]);
+  const { roomId } = await createRoom(alice, { encrypted, invite: [bob], autoJoin: true });
+  const a = pool.open(alice, roomId);
+  const b = pool.open(bob, roomId);
+  await Promise.all([a.start(), b.start()]);
+  if (join) {
+    await a.join();
+    await b.join();
+  }
+  return { alice, bob, roomId, a, b };
 }

@@ -10,6 +10,7 @@ import {
   assertDecodes,
   decryptErrors,
   fastTiming,
+  callOfTwo,
   identityOf,
   remote,
   sessionPool,
@@ -285,14 +286,7 @@ describe('CallSession interop on the local stack', function () {
   });
 
   it('keeps access tokens, OpenID tokens, JWTs and key bytes out of diagnostics and errors', async () => {
-    const alice = await registerUser();
-    const bob = await registerUser();
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true });
-    const a = pool.open(alice, roomId);
-    const b = pool.open(bob, roomId);
-    await Promise.all([a.start(), b.start()]);
-    await a.join();
-    await b.join();
+    const { alice, bob, a, b } = await callOfTwo(pool);
     await assertDecodes(b, identityOf(alice));
     await a.leave();
     for (const s of [a, b]) {

@@ -4,8 +4,15 @@ import type { Room as LivekitRoom } from 'livekit-client';
 import type { CallSession } from '../../src/core/call-session.js';
 import type { CallPhase } from '../../src/core/types.js';
 import { CallSessionEvent } from '../../src/core/types.js';
-import { createRoom, registerUser, waitFor } from './local-stack.js';
-import { assertDecodes, identityOf, memberState, remote, sessionPool } from './core-helpers.js';
+import { waitFor } from './local-stack.js';
+import {
+  assertDecodes,
+  callOfTwo,
+  identityOf,
+  memberState,
+  remote,
+  sessionPool,
+} from './core-helpers.js';
 
 /** The session's own LiveKit room (private; only tests reach in). */
 const livekitRoomOf = (s: CallSession) =>
@@ -17,14 +24,7 @@ describe('CallSession under network trouble', function () {
   afterEach(() => pool.disposeAll());
 
   it('rides out a signalling reconnect: reconnecting, then connected, media continues', async () => {
-    const alice = await registerUser();
-    const bob = await registerUser();
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true });
-    const a = pool.open(alice, roomId);
-    const b = pool.open(bob, roomId);
-    await Promise.all([a.start(), b.start()]);
-    await a.join();
-    await b.join();
+    const { alice, a, b } = await callOfTwo(pool);
     await assertDecodes(b, identityOf(alice));
     const phases: CallPhase[] = [];
     a.on(CallSessionEvent.PhaseChanged, (phase) => phases.push(phase));
@@ -36,14 +36,7 @@ describe('CallSession under network trouble', function () {
   });
 
   it('when the SFU drops us for good, fails with connection-lost and removes the membership', async () => {
-    const alice = await registerUser();
-    const bob = await registerUser();
-    const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true });
-    const a = pool.open(alice, roomId);
-    const b = pool.open(bob, roomId);
-    await Promise.all([a.start(), b.start()]);
-    await a.join();
-    await b.join();
+    const { alice, bob, roomId, a, b } = await callOfTwo(pool);
     await waitFor('Bob sees Alice', () => remote(b, alice.userId));
     const failed = new Promise((resolve) => a.on(CallSessionEvent.Error, resolve));
     await livekitRoomOf(a)?.simulateScenario('server-leave');
