@@ -8,8 +8,12 @@ import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
 import { rmSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
 
+// `MC_BUILD=cdn` builds only the CDN bundle (what `npm start` and the e2e suite serve).
+const only = process.env.MC_BUILD;
+const targets = only ? only.split(',') : ['dist', 'cdn'];
+
 // Stale chunks and assets from earlier builds would ship and skew the size report.
-for (const dir of ['dist', 'cdn']) rmSync(dir, { recursive: true, force: true });
+for (const dir of targets) rmSync(dir, { recursive: true, force: true });
 
 const peers = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const isPeer = (id) => peers.some((p) => id === p || id.startsWith(`${p}/`));
@@ -62,4 +66,4 @@ const cdn = {
   },
 };
 
-export default [dist, cdn];
+export default [dist, cdn].filter((config) => targets.includes(config.output.dir));

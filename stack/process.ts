@@ -207,7 +207,17 @@ export async function stopProcessGroup(pid: number, graceMs = 10_000): Promise<v
   if (!isAlive(pid)) return;
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  // LiveKit drains on the first signal, waiting for its rooms to empty (10 s when a call
+  // just ended); a second signal makes it stop at once.
+  let repeated = false;
+  const repeatAt = Date.now() + 1000;
+  while (isAlive(pid) && Date.now() < deadline) {
+    if (!repeated && Date.now() > repeatAt) {
+      repeated = true;
+      signal('SIGTERM');
+    }
+    await sleep(50);
+  }
   if (isAlive(pid)) {
     signal('SIGKILL');
     const killDeadline = Date.now() + 5000;

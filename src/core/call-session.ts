@@ -90,6 +90,14 @@ export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
 const LEAVE_BUDGET_MS = 2000;
 const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
 const STATS_INTERVAL_MS = 2000;
+/**
+ * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
+ * shorter than to-device delivery on a busy homeserver (up to 1.4 s seen in the e2e suite);
+ * a receiver without the key drops frames and then needs a keyframe, a freeze of ~3 s for
+ * everyone who stays when someone leaves. The cost: joiners of a call whose key is older
+ * than the rotation grace period (10 s) see the others this much later.
+ */
+const USE_KEY_DELAY_MS = 3000;
 
 interface EncryptionTrouble {
   reason: 'missing' | 'invalid';
@@ -603,7 +611,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         delayedLeaveEventRestartMs: timing.delayedLeaveEventRestartMs,
         membershipEventExpiryMs: timing.membershipEventExpiryMs,
         networkErrorRetryMs: timing.networkErrorRetryMs,
-        useKeyDelay: timing.useKeyDelayMs,
+        useKeyDelay: timing.useKeyDelayMs ?? USE_KEY_DELAY_MS,
         keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
       },
     );

@@ -11,6 +11,7 @@ import type {
   CallTrack,
   DeviceKind,
   MatrixCredentials,
+  MediaStats,
   PasswordLogin,
   SessionSource,
 } from '../../core/types.js';
@@ -351,14 +352,43 @@ export class MatrixCallElement extends LitElement {
     return this.call.selectDevice(kind, deviceId);
   }
 
+  /**
+   * The redacted diagnostics log of the call as JSON (what "copy diagnostics" copies):
+   * what happened, when, and why, without tokens or keys. Attach it to bug reports.
+   */
+  exportDiagnostics(): string {
+    const error = this.call.error;
+    return (
+      this.call.session?.diagnostics.export({ error: error?.toJSON(), view: this.view }) ??
+      JSON.stringify({ error: error?.toJSON(), view: this.view }, null, 2)
+    );
+  }
+
+  /** Receiver statistics of the remote tracks (frames decoded, packets, audio samples); empty outside a call. */
+  getMediaStats(): Promise<MediaStats[]> {
+    return this.call.session?.getMediaStats() ?? Promise.resolve([]);
+  }
+
   constructor() {
     super();
     this.addController({
+      hostConnected: () => {
+        addEventListener('pagehide', this.onPageHide);
+      },
       hostDisconnected: () => {
         clearTimeout(this.labelTimer);
+        removeEventListener('pagehide', this.onPageHide);
       },
     });
   }
+
+  /**
+   * Closing or reloading the page leaves the call right away, so the others see us go now
+   * rather than when the delayed leave event fires (best effort: the page may be gone first).
+   */
+  private readonly onPageHide = (): void => {
+    if (this.inCall) void this.leave();
+  };
 
   protected override firstUpdated(): void {
     this.renderRoot.addEventListener('call-error', this.onChildError);
@@ -587,12 +617,8 @@ export class MatrixCallElement extends LitElement {
   };
 
   private readonly copyDiagnostics = async (): Promise<void> => {
-    const error = this.call.error;
-    const text =
-      this.call.session?.diagnostics.export({ error: error?.toJSON(), view: this.view }) ??
-      JSON.stringify({ error: error?.toJSON() }, null, 2);
     try {
-      await navigator.clipboard.writeText(text);
+      await navigator.clipboard.writeText(this.exportDiagnostics());
       this.copyStatus = this.i18n.t('copied');
     } catch {
       this.copyStatus = this.i18n.t('copyFailed');

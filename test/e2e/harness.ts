@@ -1,0 +1,501 @@
+/**
+ * End-to-end harness: each participant is its own Chromium process with its own solid-colour
+ * fake camera (a Y4M file) and the fake microphone, loading the demo page from the CDN build
+ * and joining through <matrix-call> the way a person does.
+ *
+ * It also records every secret issued during the run (access tokens from /login and the
+ * admin registration, OpenID tokens, JWTs from /sfu/get and /get_token), every console line
+ * and every exported diagnostics log, so the suite can prove no secret leaked into them.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { readStackInfo, startStack, stopStack, type StackInfo } from '../../stack/index.js';
+import {
+  createRoom,
+  registerUser,
+  type CreateRoomOptions,
+  type ProvisionedUser,
+} from '../../stack/provision.js';
+import { buildCdn, cdnIsStale, serveDemo, type DemoServer } from '../../scripts/demo-server.js';
+import { launchChromium } from '../support/browser.js';
+
+export const ARTIFACTS = resolve('.artifacts/e2e');
+const HELPERS = resolve('test/e2e/page-helpers.js');
+
+/** Colours of the fake cameras, as RGB and as the Y4M's BT.601 limited-range YUV. */
+export const COLOURS = {
+  red: { rgb: [255, 0, 0], yuv: [81, 90, 240] },
+  blue: { rgb: [0, 0, 255], yuv: [41, 240, 110] },
+  green: { rgb: [0, 255, 0], yuv: [145, 54, 34] },
+  yellow: { rgb: [255, 255, 0], yuv: [210, 16, 146] },
+} as const;
+export type Colour = keyof typeof COLOURS;
+
+/** A solid-colour 320×240 Y4M clip (header `C420`, as Chromium's fake capture wants). */
+function writeY4M(path: string, [y, u, v]: readonly number[], w = 320, h = 240, frames = 15) {
+  const frame = Buffer.concat([
+    Buffer.from('FRAME\n'),
+    Buffer.alloc(w * h, y),
+    Buffer.alloc((w * h) / 4, u),
+    Buffer.alloc((w * h) / 4, v),
+  ]);
+  writeFileSync(
+    path,
+    Buffer.concat([
+      Buffer.from(`YUV4MPEG2 W${w} H${h} F15:1 Ip A1:1 C420\n`),
+      ...Array<Buffer>(frames).fill(frame),
+    ]),
+  );
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 15_000,
+  intervalMs = 200,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
+      );
+    await sleep(intervalMs);
+  }
+}
+
+export interface TileInfo {
+  id: string;
+  userId: string;
+  name: string;
+  isLocal: boolean;
+  source: 'camera' | 'screen-share';
+  encryption: string;
+  cameraEnabled: boolean;
+  microphoneEnabled: boolean;
+  videoShown: boolean;
+  avatar: boolean;
+  mutedBadge: boolean;
+  e2eeBadge: string;
+  inSpotlight: boolean;
+  inViewport: boolean;
+}
+
+export interface MediaStat {
+  participantId: string;
+  trackId: string;
+  source: string;
+  kind: 'audio' | 'video';
+  framesDecoded: number;
+  packetsReceived: number;
+  totalSamplesReceived: number;
+  concealedSamples: number;
+}
+
+export interface DecodingSample {
+  /** `<user ID>|<source>` of the sender. */
+  who: string;
+  framesDecoded: number;
+  /** Seconds. */
+  totalInterFrameDelay: number;
+  totalSquaredInterFrameDelay: number;
+  at: number;
+}
+
+export type Watched = 'gone' | 'placeholder' | 'muted';
+
+interface E2E {
+  videoDecoding(): Promise<DecodingSample[]>;
+  view(): string;
+  tiles(): TileInfo[];
+  pixel(who: string, source?: string): [number, number, number] | null;
+  layout(): string;
+  lock(): string;
+  joinLabel(): string;
+  stats(): Promise<MediaStat[]>;
+  diagnostics(): string;
+  deviceId(): string;
+  control(name: string): void;
+  events: { type: string; at: number; reason?: string }[];
+  lastClick: number;
+  seen: Record<string, number>;
+  watch(userId: string, what: Watched): void;
+}
+declare global {
+  interface Window {
+    __e2e: E2E;
+  }
+}
+
+/** Everything shared by one suite run. */
+export class E2ERun {
+  readonly secrets = new Set<string>();
+  readonly consoleLines: string[] = [];
+  readonly diagnosticsLogs: string[] = [];
+  /** Requests to the homeserver, auth service and SFU, per page, for the benchmarks. */
+  readonly participants = new Set<Participant>();
+  private readonly cleanups: (() => Promise<void>)[] = [];
+
+  private constructor(
+    readonly stack: StackInfo,
+    readonly server: DemoServer,
+  ) {}
+
+  /** Uses the running stack (or starts one), builds `cdn/` if stale, serves the demo. */
+  static async start(): Promise<E2ERun> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const running = await readStackInfo();
+    const stack = running ?? (await startStack());
+    if (cdnIsStale()) await buildCdn(process.cwd(), true);
+    const server = await serveDemo();
+    const run = new E2ERun(stack, server);
+    if (!running) run.cleanups.push(() => stopStack());
+    return run;
+  }
+
+  /** A new user (display name given), its password login left to the page. */
+  async user(displayName: string): Promise<ProvisionedUser> {
+    const user = await registerUser(this.stack, { displayName });
+    this.secrets.add(user.accessToken);
+    return user;
+  }
+
+  async room(creator: ProvisionedUser, others: ProvisionedUser[], opts: CreateRoomOptions = {}) {
+    const { roomId } = await createRoom(this.stack, creator, {
+      encrypted: true,
+      invite: others,
+      autoJoin: true,
+      ...opts,
+    });
+    return roomId;
+  }
+
+  /** The link `npm start` prints: signs in with the password and opens the room's lobby. */
+  link(user: ProvisionedUser, room: string, extra: Record<string, string> = {}): string {
+    const params = new URLSearchParams({
+      homeserver: this.stack.homeserverUrl,
+      room,
+      user: user.username,
+      password: user.password,
+      ...extra,
+    });
+    return `${this.server.url}/#${params.toString()}`;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.participants].map((p) => p.close()));
+    await this.server.close();
+    for (const cleanup of this.cleanups.reverse()) await cleanup();
+  }
+}
+
+/** One person: a Chromium process with its own camera colour, and their current page. */
+export class Participant {
+  browser!: Browser;
+  context: BrowserContext | undefined;
+  page: Page | undefined;
+  user: ProvisionedUser | undefined;
+  /** Requests (URL origin + path, time) since the page opened: for counting round trips. */
+  readonly requests: { at: number; method: string; url: string; done?: number }[] = [];
+
+  constructor(
+    readonly run: E2ERun,
+    readonly label: string,
+    readonly colour: Colour,
+  ) {}
+
+  get y4m(): string {
+    return join(tmpdir(), `matrix-call-e2e-${process.pid}-${this.label}-${this.colour}.y4m`);
+  }
+
+  get rgb(): readonly number[] {
+    return COLOURS[this.colour].rgb;
+  }
+
+  static async launch(run: E2ERun, label: string, colour: Colour): Promise<Participant> {
+    const p = new Participant(run, label, colour);
+    await p.launch();
+    run.participants.add(p);
+    return p;
+  }
+
+  /** (Re)starts the browser process. */
+  async launch(): Promise<void> {
+    writeY4M(this.y4m, COLOURS[this.colour].yuv);
+    this.browser = await launchChromium([`--use-file-for-fake-video-capture=${this.y4m}`]);
+  }
+
+  /** The browser's main process (found by its unique fake-camera argument), to kill it like a crash. */
+  get pid(): number | undefined {
+    const flag = `--use-file-for-fake-video-capture=${this.y4m}`;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        if (args.includes(flag) && !args.some((a) => a.startsWith('--type='))) return Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return undefined;
+  }
+
+  /** Opens the demo page as `user` in a fresh context and waits for the lobby. */
+  async open(
+    user: ProvisionedUser,
+    room: string,
+    opts: {
+      extra?: Record<string, string>;
+      viewport?: { width: number; height: number };
+      colorScheme?: 'light' | 'dark';
+    } = {},
+  ): Promise<Page> {
+    await this.closePage();
+    this.user = user;
+    this.requests.length = 0;
+    const context = await this.browser.newContext({
+      viewport: opts.viewport ?? { width: 960, height: 640 },
+      permissions: ['camera', 'microphone'],
+      colorScheme: opts.colorScheme ?? 'light',
+    });
+    await context.addInitScript({ path: HELPERS });
+    this.context = context;
+    const page = await context.newPage();
+    this.page = page;
+    this.listen(page);
+    await page.goto(this.run.link(user, room, opts.extra));
+    await this.waitForView('lobby', 45_000);
+    return page;
+  }
+
+  private listen(page: Page): void {
+    const label = this.label;
+    page.on('console', (msg) =>
+      this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`),
+    );
+    page.on('pageerror', (error) =>
+      this.run.consoleLines.push(`[${label}] pageerror: ${error.message}\n${error.stack ?? ''}`),
+    );
+    const interesting = (url: string) =>
+      url.startsWith(this.run.stack.homeserverUrl) ||
+      url.startsWith(this.run.stack.authServiceUrl) ||
+      url.startsWith(this.run.stack.livekitUrl.replace(/^ws/, 'http'));
+    page.on('request', (request) => {
+      const url = request.url();
+      if (interesting(url) || url.startsWith(this.run.stack.livekitUrl))
+        this.requests.push({ at: Date.now(), method: request.method(), url });
+    });
+    page.on('websocket', (ws) => {
+      this.requests.push({ at: Date.now(), method: 'WS', url: ws.url() });
+    });
+    page.on('response', (response) => void this.collectSecrets(response));
+  }
+
+  /** Keeps every token and JWT the page is given, to scan logs for them later. */
+  private async collectSecrets(response: Response): Promise<void> {
+    const url = response.url();
+    if (response.request().method() !== 'POST') return;
+    if (!/\/login$|\/openid\/request_token$|\/sfu\/get$|\/get_token$|\/refresh$/.test(url)) return;
+    try {
+      const body = (await response.json()) as Record<string, unknown>;
+      for (const key of ['access_token', 'jwt', 'refresh_token'])
+        if (typeof body[key] === 'string') this.run.secrets.add(body[key]);
+    } catch {
+      // no JSON body (failed request)
+    }
+  }
+
+  get p(): Page {
+    if (!this.page) throw new Error(`${this.label} has no page`);
+    return this.page;
+  }
+
+  view(): Promise<string> {
+    return this.p.evaluate(() => window.__e2e.view());
+  }
+
+  async waitForView(view: string, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      `${this.label} to show ${view}`,
+      async () => (await this.view()) === view,
+      timeoutMs,
+    );
+  }
+
+  tiles(): Promise<TileInfo[]> {
+    return this.p.evaluate(() => window.__e2e.tiles());
+  }
+
+  async remoteTiles(source?: 'camera' | 'screen-share'): Promise<TileInfo[]> {
+    return (await this.tiles()).filter((t) => !t.isLocal && (!source || t.source === source));
+  }
+
+  pixel(who: string, source: 'camera' | 'screen-share' = 'camera') {
+    return this.p.evaluate(([w, s]) => window.__e2e.pixel(w, s), [who, source] as const);
+  }
+
+  stats(): Promise<MediaStat[]> {
+    return this.p.evaluate(() => window.__e2e.stats());
+  }
+
+  /** Starts watching, in the page, for the moment `userId`'s tile reaches `what`. */
+  async watch(userId: string, what: Watched): Promise<void> {
+    await this.p.evaluate(
+      ([id, w]) => {
+        window.__e2e.watch(id, w);
+      },
+      [userId, what] as const,
+    );
+  }
+
+  /** When (Date.now() in the page) `userId`'s tile reached `what`, waiting up to `timeoutMs`. */
+  seenAt(userId: string, what: Watched, timeoutMs: number): Promise<number> {
+    return waitFor(
+      `${this.label} to see ${what} for ${userId}`,
+      () => this.p.evaluate((key) => window.__e2e.seen[key], `${what}:${userId}`),
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Date.now() of the page's last click, as the page saw it. */
+  lastClick(): Promise<number> {
+    return this.p.evaluate(() => window.__e2e.lastClick);
+  }
+
+  async clickJoin(): Promise<number> {
+    const button = this.p.locator('matrix-call [part~="join-button"]');
+    await button.waitFor({ state: 'visible', timeout: 10_000 });
+    const at = Date.now();
+    await button.click({ timeout: 10_000 });
+    return at;
+  }
+
+  /** Clicks Join and waits until in the call. */
+  async join(): Promise<void> {
+    await this.clickJoin();
+    await this.waitForView('in-call', 45_000);
+  }
+
+  async control(part: string): Promise<void> {
+    await this.p.locator(`matrix-call call-controls [part~="${part}"]`).click({ timeout: 10_000 });
+  }
+
+  async leave(): Promise<number> {
+    const at = Date.now();
+    await this.control('leave-button');
+    return at;
+  }
+
+  /** Sum of framesDecoded over the remote video tracks of `participantUserId`. */
+  async framesFrom(userId: string, source = 'camera'): Promise<number> {
+    const stats = await this.stats();
+    return stats
+      .filter(
+        (s) =>
+          s.kind === 'video' && s.source === source && s.participantId.startsWith(`${userId}:`),
+      )
+      .reduce((n, s) => n + s.framesDecoded, 0);
+  }
+
+  /**
+   * Proves we see `other`: their tile's centre pixel has their camera colour (±20), their
+   * frames keep being decoded, and the tile reports no encryption trouble.
+   */
+  async seesVideoOf(other: Participant, timeoutMs = 30_000): Promise<void> {
+    const userId = other.user?.userId ?? '';
+    await waitFor(
+      `${this.label} to see ${other.label}'s ${other.colour} video`,
+      async () => {
+        const px = await this.pixel(userId);
+        return !!px && px.every((c, i) => Math.abs(c - (other.rgb[i] ?? 0)) <= 20);
+      },
+      timeoutMs,
+      250,
+    );
+    const before = await this.framesFrom(userId);
+    await waitFor(
+      `${this.label} to keep decoding ${other.label}'s frames`,
+      async () => (await this.framesFrom(userId)) >= before + 5,
+      10_000,
+      250,
+    );
+    const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
+    if (!tile) throw new Error(`${this.label} has no tile for ${other.label}`);
+    if (
+      tile.encryption === 'waiting-for-key' ||
+      tile.encryption === 'key-invalid' ||
+      tile.e2eeBadge
+    )
+      throw new Error(
+        `${this.label} shows an encryption problem for ${other.label}: ${tile.encryption} ${tile.e2eeBadge}`,
+      );
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = join(ARTIFACTS, `${name}-${this.label}.png`);
+    await this.p.mouse.move(1, 1); // no hover tooltip left over from the last click
+    await this.p.screenshot({ path: file, timeout: 15_000 });
+    return file;
+  }
+
+  /** Waits until our own tile shows our own camera colour (the self view works). */
+  async seesSelf(timeoutMs = 10_000): Promise<void> {
+    const userId = this.user?.userId ?? '';
+    await waitFor(
+      `${this.label}'s self view to show ${this.colour}`,
+      async () => {
+        const px = await this.pixel(userId);
+        return !!px && px.every((c, i) => Math.abs(c - (this.rgb[i] ?? 0)) <= 20);
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  /** Keeps this page's diagnostics log for the secret scan. */
+  async keepDiagnostics(): Promise<void> {
+    if (!this.page || this.page.isClosed()) return;
+    try {
+      this.run.diagnosticsLogs.push(await this.p.evaluate(() => window.__e2e.diagnostics()));
+    } catch {
+      // a page that crashed has nothing to give
+    }
+  }
+
+  /** Exports diagnostics, then closes the page (the membership leaves with it). */
+  async closePage(): Promise<void> {
+    await this.keepDiagnostics();
+    const context = this.context;
+    this.context = undefined;
+    this.page = undefined;
+    await context?.close().catch(() => undefined);
+  }
+
+  /** Kills the browser process, as a crash would (no pagehide, no leave). */
+  kill(): void {
+    const pid = this.pid;
+    if (!pid) throw new Error('no browser pid');
+    // Playwright starts Chromium in its own process group: kill all of it at once.
+    process.kill(-pid, 'SIGKILL');
+    this.context = undefined;
+    this.page = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.closePage();
+    await this.browser.close().catch(() => undefined);
+  }
+}
