@@ -108,6 +108,11 @@ export const en = {
   'error-e2ee-unsupported': 'This browser cannot encrypt calls',
   'error-aborted': 'Cancelled',
   'error-unknown': 'Something went wrong',
+  // incoming call
+  incomingCall: '{name} is calling',
+  callStarted: '{name} started a call',
+  answer: 'Join',
+  dismiss: 'Dismiss',
   callEnded: 'You left the call',
   rejoin: 'Rejoin',
   backToLobby: 'Back to the lobby',

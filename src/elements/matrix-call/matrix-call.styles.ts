@@ -59,12 +59,6 @@ export const styles = css`
   .muted {
     color: var(--_muted);
   }
-  .error {
-    padding: 10px 12px;
-    border-radius: 8px;
-    border-inline-start: 4px solid var(--_danger);
-    background: var(--_bg);
-  }
   .spinner {
     width: 36px;
     height: 36px;
@@ -235,17 +229,6 @@ export const styles = css`
   }
   .banner.info {
     border-color: var(--_accent);
-  }
-  .actions {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--_gap);
-  }
-  .audience {
-    font-size: 13px;
-    font-weight: 700;
-    text-transform: uppercase;
-    color: var(--_muted);
   }
   @media (max-width: 480px) {
     .lock-label {

@@ -4,7 +4,11 @@ import { MatrixCallElement } from './matrix-call.js';
 import type { CallGridElement } from '../call-grid/call-grid.js';
 import type { CallTileElement } from '../call-tile/call-tile.js';
 import { MatrixCallError } from '../../core/errors.js';
-import type { CallSessionApi, CallSessionOptions } from '../../core/types.js';
+import type {
+  CallSessionApi,
+  CallSessionOptions,
+  IncomingCallNotification,
+} from '../../core/types.js';
 import type { CallErrorEvent } from '../../events/call-error.js';
 import type { CallLeftEvent } from '../../events/call-left.js';
 import type { CallMediaChangedEvent } from '../../events/call-media-changed.js';
@@ -77,6 +81,10 @@ async function inCall(remotes: number, patch = {}) {
 
 describe('<matrix-call>', () => {
   const originalCreate = MatrixCallElement.createSession;
+  // The rarely shown views come in their own chunk; have it loaded, as a page would by then.
+  before(async () => {
+    await import('./rare-views.js');
+  });
   afterEach(() => {
     MatrixCallElement.createSession = originalCreate;
     stopFakeMedia();
@@ -638,6 +646,71 @@ describe('<matrix-call>', () => {
     });
   });
 
+  describe('incoming call', () => {
+    const notification = (
+      patch: Partial<IncomingCallNotification> = {},
+    ): IncomingCallNotification => ({
+      eventId: '$ring',
+      roomId: '!room:hs',
+      sender: '@alice:hs',
+      senderName: 'Alice',
+      type: 'ring',
+      intent: 'video',
+      expiresAt: Date.now() + 30_000,
+      ...patch,
+    });
+    const ringing = (patch: Partial<IncomingCallNotification> = {}) =>
+      FakeCallSession.ready({
+        callInProgress: {
+          active: true,
+          userCount: 1,
+          members: [
+            { userId: '@alice:hs', deviceId: 'A', displayName: 'Alice', avatarUrl: undefined },
+          ],
+        },
+        incomingNotification: notification(patch),
+      });
+
+    it('shows "Alice is calling" in the lobby and joins from it', async () => {
+      const session = ringing();
+      const el = await mount(session);
+      await until(() => $$(el, '[part~="ring"]').length === 1, 'ring banner');
+      const banner = $(el, '[part~="ring"]');
+      assert.equal(banner.getAttribute('role'), 'alert');
+      assert.include(banner.textContent.replace(/\s+/g, ' '), 'Alice is calling');
+      await expect(el).to.be.accessible();
+      $<HTMLButtonElement>(el, '[part~="ring-join-button"]').click();
+      await until(() => el.view === 'in-call', 'joined from the ring');
+      assert.equal(session.count('join'), 1);
+    });
+
+    it('says "started a call" for a notification, and can be dismissed', async () => {
+      const el = await mount(ringing({ type: 'notification' }));
+      await until(() => $$(el, '[part~="ring"]').length === 1, 'banner');
+      assert.include($(el, '[part~="ring"]').textContent, 'Alice started a call');
+      $<HTMLButtonElement>(el, '[part~="ring-dismiss-button"]').click();
+      await settle(el);
+      assert.lengthOf($$(el, '[part~="ring"]'), 0, 'dismissed');
+      assert.equal(el.view, 'lobby');
+    });
+
+    it('stops ringing when the ring expires or the call is over', async () => {
+      const session = ringing({ expiresAt: Date.now() + 400 });
+      const el = await mount(session);
+      await until(() => $$(el, '[part~="ring"]').length === 1, 'banner');
+      await until(() => $$(el, '[part~="ring"]').length === 0, 'gone when it expires', 3000);
+      session.set({ incomingNotification: notification({ eventId: '$2' }) });
+      await until(() => $$(el, '[part~="ring"]').length === 1, 'a new ring');
+      session.set({ callInProgress: { active: false, members: [], userCount: 0 } });
+      await until(() => $$(el, '[part~="ring"]').length === 0, 'gone when the call is over');
+    });
+
+    it('is translated', async () => {
+      const el = await mount(ringing(), html`<matrix-call lang="de"></matrix-call>`);
+      await until(() => text(el).includes('Alice ruft an'), 'German ring');
+    });
+  });
+
   describe('ending', () => {
     it('shows a small ended view after leaving, with rejoin', async () => {
       const { el, session } = await lobby();
@@ -794,6 +867,38 @@ describe('<matrix-call>', () => {
       await el.setDevice('audiooutput', 'spk-2');
       assert.equal(session.snapshot.local.audioOutputId, 'spk-2');
       assert.equal(el.snapshot, session.snapshot);
+    });
+
+    it('exports the redacted diagnostics and the receiver statistics', async () => {
+      const { el, session } = await inCall(1);
+      session.diagnostics.addSecret('syt_secret_token_value');
+      session.diagnostics.info('auth', 'got a token syt_secret_token_value');
+      const exported = JSON.parse(el.exportDiagnostics()) as {
+        view: string;
+        entries: { message: string }[];
+      };
+      assert.equal(exported.view, 'in-call');
+      assert.include(
+        exported.entries.map((e) => e.message),
+        'got a token [redacted]',
+      );
+      assert.notInclude(el.exportDiagnostics(), 'syt_secret_token_value');
+      assert.deepEqual(await el.getMediaStats(), []);
+      const bare = await mount();
+      assert.include(bare.exportDiagnostics(), '"view": "sign-in"');
+      assert.deepEqual(await bare.getMediaStats(), []);
+    });
+
+    it('leaves the call when the page goes away (pagehide), not before', async () => {
+      const { el, session } = await inCall(1);
+      assert.equal(session.count('leave'), 0);
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      await until(() => session.count('leave') === 1, 'left on pagehide');
+      const idle = await lobby();
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      await settle(idle.el);
+      assert.equal(idle.session.count('leave'), 0, 'nothing to leave from the lobby');
+      el.remove();
     });
   });
 });

@@ -40,6 +40,7 @@ import { icons } from '../shared/icons.js';
 import { devicePickers } from '../shared/devices.js';
 import { avatarColor, initials, streamFor, toggleState } from '../shared/media.js';
 import { styles } from './matrix-call.styles.js';
+import type { SignInFields } from './rare-views.js';
 
 /** matrix-js-sdk's `MatrixClient`, named through the core so elements never import the SDK. */
 type MatrixClient = Extract<SessionSource, { kind: 'client' }>['client'];
@@ -73,6 +74,22 @@ const rich = (text = '') =>
 
 /** A phase must last this long before its label shows, so fast joins do not flash. */
 const LABEL_DELAY_MS = 300;
+
+type RareViews = typeof import('./rare-views.js');
+let rareViews: RareViews | undefined;
+let rareLoading: Promise<RareViews> | undefined;
+
+/** Sign-in, error, "you left" and ring views: a chunk of their own, loaded once, on first need. */
+function loadRareViews(): Promise<RareViews> {
+  rareLoading ??= import('./rare-views.js').then(
+    (views) => (rareViews = views),
+    (error: unknown) => {
+      rareLoading = undefined; // try again next time
+      throw error;
+    },
+  );
+  return rareLoading;
+}
 
 const controlsParts = [
   'base',
@@ -146,6 +163,9 @@ const gridParts = [
  * @csspart retry-button - The error view's retry button.
  * @csspart diagnostics-button - The error view's "copy diagnostics" button.
  * @csspart notice - A non-fatal error shown above the lobby or the call.
+ * @csspart ring - The incoming-call banner above the lobby ("Alice is calling", from the room's ring or notification).
+ * @csspart ring-join-button - The banner's join button.
+ * @csspart ring-dismiss-button - The banner's dismiss button.
  *
  * @cssproperty [--matrix-call-font=system-ui, sans-serif] - Font family.
  * @cssproperty [--matrix-call-background=light-dark(#f3f5f8, #101317)] - Background of the whole element.
@@ -262,6 +282,8 @@ export class MatrixCallElement extends LitElement {
   @state() private announcement = '';
   @state() private copyStatus = '';
   @state() private audioBlocked = false;
+  @state() private dismissedRing = '';
+  @state() private rareViewsFailed = false;
 
   private readonly call = new CallController(this, {
     session: () => this.session,
@@ -280,6 +302,7 @@ export class MatrixCallElement extends LitElement {
   private readonly autoJoined = new WeakSet<CallSessionApi>();
   private inCall = false;
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
+  private ringTimer: ReturnType<typeof setTimeout> | undefined;
   private stringsRequest = 0;
 
   /**
@@ -377,6 +400,7 @@ export class MatrixCallElement extends LitElement {
       },
       hostDisconnected: () => {
         clearTimeout(this.labelTimer);
+        clearTimeout(this.ringTimer);
         removeEventListener('pagehide', this.onPageHide);
       },
     });
@@ -481,6 +505,8 @@ export class MatrixCallElement extends LitElement {
 
   private onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
     this.provideSession();
+    // With a session the engine is loading anyway: fetch the error view now, while the network works.
+    if (!rareViews) void loadRareViews().catch(() => undefined);
     if (!prev) {
       this.inCall = inCallPhases.has(s.phase);
       return;
@@ -616,33 +642,31 @@ export class MatrixCallElement extends LitElement {
     } else void this.join();
   };
 
-  private readonly copyDiagnostics = async (): Promise<void> => {
-    try {
-      await navigator.clipboard.writeText(this.exportDiagnostics());
-      this.copyStatus = this.i18n.t('copied');
-    } catch {
-      this.copyStatus = this.i18n.t('copyFailed');
-    }
-  };
-
-  private readonly signIn = (event: SubmitEvent): void => {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    const field = (name: string) => {
-      const value = data.get(name);
-      return typeof value === 'string' ? value.trim() : '';
-    };
-    if (!this.room) this.formRoom = field('room');
-    const password = data.get('password');
+  private readonly signIn = (fields: SignInFields): void => {
+    if (!this.room) this.formRoom = fields.room;
     if (!this.source() || this.login) {
       this.login = {
-        homeserver: field('homeserver') || this.homeserver,
-        username: field('username'),
-        password: typeof password === 'string' ? password : '',
+        homeserver: fields.homeserver || this.homeserver,
+        username: fields.username,
+        password: fields.password,
         deviceDisplayName: `matrix-call on ${location.host}`,
       };
     }
   };
+
+  /** The rarely shown views, or `undefined` while their chunk loads (it re-renders then). */
+  private rare(): RareViews | undefined {
+    if (!rareViews && !this.rareViewsFailed)
+      loadRareViews().then(
+        () => {
+          this.requestUpdate();
+        },
+        () => {
+          this.rareViewsFailed = true;
+        },
+      );
+    return rareViews;
+  }
 
   override render() {
     const view = this.view;
@@ -680,54 +704,46 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderSignIn() {
-    const t = this.i18n;
-    const needsAccount = !this.source() || !!this.login;
+    const views = this.rare();
+    if (!views) return this.renderStatus('', false);
     const error = this.call.snapshot?.error ?? this.call.error;
-    return html`<div class="center">
-      <form part="card sign-in" class="card" @submit=${this.signIn}>
-        <h2>${t.t('signInTitle')}</h2>
-        ${
-          error && this.login
-            ? html`<p class="error" role="alert">${error.message} ${rich(error.hint)}</p>`
-            : nothing
-        }
-        ${
-          needsAccount
-            ? html`<label
-                  >${t.t('homeserver')}
-                  <input
-                    name="homeserver"
-                    type="url"
-                    required
-                    autocomplete="url"
-                    placeholder="https://matrix.example.org"
-                    .value=${this.login?.homeserver ?? this.homeserver}
-                /></label>
-                <label
-                  >${t.t('username')}
-                  <input
-                    name="username"
-                    required
-                    autocomplete="username"
-                    .value=${this.login?.username ?? this.userId}
-                /></label>
-                <label
-                  >${t.t('accountPassword')}
-                  <input name="password" type="password" required autocomplete="current-password"
-                /></label>`
-            : nothing
-        }
-        ${
-          this.room
-            ? nothing
-            : html`<label
-                >${t.t('roomAddress')}
-                <input name="room" required placeholder="#room:example.org" .value=${this.formRoom}
-              /></label>`
-        }
-        <button class="btn primary" type="submit">${t.t('signIn')}</button>
-      </form>
-    </div>`;
+    return views.signInView({
+      t: this.i18n,
+      needsAccount: !this.source() || !!this.login,
+      needsRoom: !this.room,
+      homeserver: this.login?.homeserver ?? this.homeserver,
+      username: this.login?.username ?? this.userId,
+      room: this.formRoom,
+      error: this.login ? error : undefined,
+      onSubmit: this.signIn,
+    });
+  }
+
+  /** "Alice is calling — Join" above the lobby, until it is answered, dismissed or expires. */
+  private renderRing(s: CallSnapshot) {
+    const n = s.incomingNotification;
+    if (!n || n.eventId === this.dismissedRing || n.expiresAt <= Date.now()) return nothing;
+    if (!s.callInProgress.active) return nothing;
+    const views = this.rare();
+    if (!views) return nothing;
+    clearTimeout(this.ringTimer);
+    this.ringTimer = setTimeout(
+      () => {
+        this.requestUpdate();
+      },
+      n.expiresAt - Date.now() + 10,
+    );
+    return views.ringBanner({
+      t: this.i18n,
+      notification: n,
+      onJoin: () => {
+        this.dismissedRing = n.eventId;
+        void this.join();
+      },
+      onDismiss: () => {
+        this.dismissedRing = n.eventId;
+      },
+    });
   }
 
   private renderNotice() {
@@ -758,7 +774,7 @@ export class MatrixCallElement extends LitElement {
     const camera = local.cameraEnabled ? local.cameraTrack : undefined;
     const count = callInProgress.userCount;
     const name = this.displayName ?? s.user?.displayName ?? '';
-    return html`${this.renderNotice()}
+    return html`${this.renderNotice()}${this.renderRing(s)}
       <div class="center">
         <div part="lobby" class="lobby">
           <div class="side">
@@ -945,55 +961,40 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderFailed() {
-    const t = this.i18n;
     const error = this.call.error;
-    return html`<div class="center">
-      <div part="card error" class="card" role="alert">
-        <h2>${t.t(`error-${error?.reason ?? 'unknown'}`)}</h2>
-        <p>${error?.message}</p>
-        ${
-          error?.hint
-            ? html`<p class="audience">
-                  ${t.t(error.audience === 'admin' ? 'forAdmin' : 'forYou')}
-                </p>
-                <p class="muted">${rich(error.hint)}</p>`
-            : nothing
-        }
-        <div class="actions">
-          <button
-            part="retry-button"
-            class="btn ${error?.retryable === false ? '' : 'primary'}"
-            @click=${this.retry}
-          >
-            ${t.t('retry')}
-          </button>
-          <button part="diagnostics-button" class="btn" @click=${this.copyDiagnostics}>
-            ${t.t('copyDiagnostics')}
-          </button>
-        </div>
-        <p class="muted" role="status">${this.copyStatus}</p>
-      </div>
-    </div>`;
+    const views = this.rare();
+    if (!views)
+      return this.renderStatus(
+        error?.message ?? '',
+        this.rareViewsFailed,
+        this.rareViewsFailed
+          ? html`<button part="retry-button" class="btn primary" @click=${this.retry}>
+              ${this.i18n.t('retry')}
+            </button>`
+          : nothing,
+      );
+    return views.failedView({
+      t: this.i18n,
+      error,
+      copyStatus: this.copyStatus,
+      onRetry: this.retry,
+      diagnostics: () => this.exportDiagnostics(),
+      onCopied: (status) => {
+        this.copyStatus = status;
+      },
+    });
   }
 
   private renderEnded() {
-    const t = this.i18n;
-    return html`<div class="center">
-      <div part="card" class="card">
-        <h2>${t.t('callEnded')}</h2>
-        <div class="actions">
-          <button class="btn primary" @click=${() => this.join()}>${t.t('rejoin')}</button>
-          <button
-            class="btn"
-            @click=${() => {
-              this.ended = false;
-            }}
-          >
-            ${t.t('backToLobby')}
-          </button>
-        </div>
-      </div>
-    </div>`;
+    const views = this.rare();
+    if (!views) return this.renderStatus('', false);
+    return views.endedView({
+      t: this.i18n,
+      onRejoin: () => void this.join(),
+      onBack: () => {
+        this.ended = false;
+      },
+    });
   }
 }
 
