@@ -89,7 +89,9 @@ export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
 
 const LEAVE_BUDGET_MS = 2000;
 const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
-const STATS_INTERVAL_MS = 2000;
+/** Decoding is checked every 2 s, and every 500 ms while someone's media cannot be decrypted. */
+const STATS_INTERVAL_MS = 500;
+const STATS_IDLE_TICKS = 4;
 /**
  * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
  * shorter than to-device delivery on a busy homeserver (up to 1.4 s seen in the e2e suite);
@@ -144,7 +146,9 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   private readonly keysFor = new Map<string, number>();
   private readonly ignoredIdentities = new Set<string>();
   private readonly encryptionTrouble = new Map<string, EncryptionTrouble>();
-  private readonly framesDecoded = new Map<string, number>();
+  /** Last video frame count per remote track, and when it was read. */
+  private readonly framesDecoded = new Map<string, { frames: number; at: number }>();
+  private statsTick = 0;
   private incoming: IncomingCallNotification | undefined;
   private joinAbort: AbortController | undefined;
   private startPromise: Promise<void> | undefined;
@@ -1081,18 +1085,22 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     this.statsTimer = undefined;
   }
 
-  /** Frames decoding again means decryption works again: clear the trouble flag. */
+  /**
+   * Frames decoding again means decryption works again: clear the trouble flag, so the
+   * tile shows the video within a second of the key working (not up to 2 s later).
+   */
   private async pollDecoding(): Promise<void> {
+    if (this.encryptionTrouble.size === 0 && this.statsTick++ % STATS_IDLE_TICKS !== 0) return;
+    const now = Date.now();
     for (const stat of await this.getMediaStats()) {
       if (stat.kind !== 'video') continue;
       const key = `${stat.participantId}|${stat.trackId}`;
       const before = this.framesDecoded.get(key);
-      this.framesDecoded.set(key, stat.framesDecoded);
-      if (
-        before !== undefined &&
-        stat.framesDecoded > before &&
-        this.encryptionTrouble.delete(stat.participantId)
-      ) {
+      this.framesDecoded.set(key, { frames: stat.framesDecoded, at: now });
+      const trouble = this.encryptionTrouble.get(stat.participantId);
+      // Only frames counted after the trouble began prove that it is over.
+      if (before && trouble && before.at >= trouble.at && stat.framesDecoded > before.frames) {
+        this.encryptionTrouble.delete(stat.participantId);
         this.diagnostics.info('e2ee', 'decrypting again', { participant: stat.participantId });
         this.changed();
       }

@@ -1,15 +1,11 @@
+import type { enRare } from './en-rare.js';
+
 /**
- * The English string table, and the shape every other language follows.
- * `{name}` marks a value filled in at run time.
+ * The English strings the common views use (the lobby, the call, the controls); those of
+ * the rarely shown views (sign-in, errors, "you left", ringing) are in `en-rare.ts` and
+ * load with those views. `{name}` marks a value filled in at run time.
  */
-export const en = {
-  // sign-in
-  signInTitle: 'Sign in to join the call',
-  homeserver: 'Homeserver',
-  username: 'Username',
-  accountPassword: 'Password',
-  roomAddress: 'Room',
-  signIn: 'Sign in',
+export const enCommon = {
   // starting, lobby
   starting: 'Getting ready…',
   lobbyTitle: 'Ready to join?',
@@ -81,43 +77,11 @@ export const en = {
   joined: '{name} joined',
   left: '{name} left',
   youJoined: 'You joined the call',
-  // failed, ended
-  forYou: 'What you can do',
-  forAdmin: 'For the server admin',
+  // failed, ended (the rest is in en-rare.ts)
   retry: 'Try again',
-  copyDiagnostics: 'Copy diagnostics',
-  copied: 'Diagnostics copied',
-  copyFailed: 'Could not copy the diagnostics',
-  'error-invalid-config': 'The call is not set up correctly',
-  'error-homeserver-unreachable': 'Cannot reach the homeserver',
-  'error-unknown-token': 'Your session has ended',
-  'error-login-failed': 'Sign-in failed',
-  'error-room-not-found': 'Room not found',
-  'error-not-in-room': 'You are not in this room',
-  'error-crypto-init-failed': 'Encryption could not start',
-  'error-no-rtc-transport': 'No call server is set up',
-  'error-jwt-fetch-failed': 'The call server refused to let you in',
-  'error-sfu-room-creation-restricted': 'This call server cannot start your call',
-  'error-livekit-connect-failed': 'Cannot connect to the call server',
-  'error-connection-lost': 'Connection lost',
-  'error-membership-forbidden': 'Not allowed to join calls here',
-  'error-membership-failed': 'Could not join the call',
-  'error-media-permission-denied': 'Camera or microphone blocked',
-  'error-media-device-not-found': 'Device not found',
-  'error-media-device-failed': 'Device could not start',
-  'error-e2ee-unsupported': 'This browser cannot encrypt calls',
-  'error-aborted': 'Cancelled',
-  'error-unknown': 'Something went wrong',
-  // incoming call
-  incomingCall: '{name} is calling',
-  callStarted: '{name} started a call',
-  answer: 'Join',
-  dismiss: 'Dismiss',
   callEnded: 'You left the call',
-  rejoin: 'Rejoin',
-  backToLobby: 'Back to the lobby',
 };
 
 /** Every string the elements show, by key. */
-export type CallStrings = { [K in keyof typeof en]: string };
+export type CallStrings = { [K in keyof typeof enCommon | keyof typeof enRare]: string };
 export type CallStringKey = keyof CallStrings;

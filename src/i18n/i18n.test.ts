@@ -1,5 +1,7 @@
 import { assert } from '@open-wc/testing';
-import { Translator, baseLanguage, en, loadStrings } from './index.js';
+import { Translator, addFallbackStrings, baseLanguage, loadStrings } from './index.js';
+import { enRare } from './en-rare.js';
+import { en } from './english.js';
 
 describe('i18n', () => {
   it('fills placeholders and picks plural forms by language', () => {
@@ -14,6 +16,15 @@ describe('i18n', () => {
     assert.equal(baseLanguage('DE'), 'de');
     assert.equal(baseLanguage('fr'), 'en');
     assert.equal(baseLanguage(undefined), 'en');
+  });
+
+  it('falls back to strings registered later (the rare views bring theirs)', () => {
+    const t = new Translator('en', { leave: 'Go' });
+    assert.equal(t.t('leave'), 'Go');
+    assert.equal(t.t('dismiss'), 'dismiss', 'the key until the string is there');
+    addFallbackStrings(enRare);
+    assert.equal(t.t('dismiss'), en.dismiss);
+    assert.equal(new Translator('en', {}, { dismiss: 'Not now' }).t('dismiss'), 'Not now');
   });
 
   it('loads German with every key translated', async () => {

@@ -1,6 +1,17 @@
-import { en, type CallStringKey, type CallStrings } from './en.js';
+import { enCommon, type CallStringKey, type CallStrings } from './en.js';
 
-export { en, type CallStringKey, type CallStrings };
+export { enCommon, type CallStringKey, type CallStrings };
+
+/**
+ * English strings registered later, looked up when a table has no entry: the rarely shown
+ * views bring theirs (`en-rare.ts`) when they load, so the entry does not carry them.
+ */
+const fallback: Partial<CallStrings> = {};
+
+/** Adds English strings every translator falls back to (see `fallback`). */
+export function addFallbackStrings(strings: Partial<CallStrings>): void {
+  Object.assign(fallback, strings);
+}
 
 /** Languages beyond English, each loaded on demand as its own chunk. */
 const loaders: Readonly<Record<string, () => Promise<{ default: CallStrings }>>> = {
@@ -13,10 +24,10 @@ export function baseLanguage(lang: string | undefined): string {
   return base in loaders ? base : 'en';
 }
 
-/** The table for `lang`; English when that language does not ship. */
-export async function loadStrings(lang: string | undefined): Promise<CallStrings> {
+/** The table for `lang`; English (the common strings) when that language does not ship. */
+export async function loadStrings(lang: string | undefined): Promise<Partial<CallStrings>> {
   const load = loaders[baseLanguage(lang)];
-  return load ? (await load()).default : en;
+  return load ? (await load()).default : enCommon;
 }
 
 /**
@@ -25,10 +36,14 @@ export async function loadStrings(lang: string | undefined): Promise<CallStrings
  */
 export class Translator {
   readonly lang: string;
-  private readonly table: CallStrings;
+  private readonly table: Partial<CallStrings>;
   private readonly plural: Intl.PluralRules;
 
-  constructor(lang = 'en', table: CallStrings = en, overrides: Partial<CallStrings> = {}) {
+  constructor(
+    lang = 'en',
+    table: Partial<CallStrings> = enCommon,
+    overrides: Partial<CallStrings> = {},
+  ) {
     this.lang = lang;
     this.table = { ...table, ...overrides };
     this.plural = new Intl.PluralRules(lang);
@@ -36,7 +51,7 @@ export class Translator {
 
   /** The string for `key`, with `{name}` placeholders replaced from `values`. */
   t(key: CallStringKey, values: Record<string, string | number> = {}): string {
-    return this.table[key].replace(/\{(\w+)\}/g, (match, name: string) =>
+    return (this.table[key] ?? fallback[key] ?? key).replace(/\{(\w+)\}/g, (match, name: string) =>
       name in values ? String(values[name]) : match,
     );
   }

@@ -43,7 +43,7 @@ async function mount(
 }
 
 /** A remote tile's <video> is playing decoded frames. */
-async function playingRemoteVideo(el: MatrixCallElement): Promise<boolean> {
+function playingRemoteVideo(el: MatrixCallElement): boolean {
   for (const tile of tiles(el)) {
     const video = tile.shadowRoot?.querySelector('video');
     if (!video || tile.participant?.isLocal) continue;
@@ -72,20 +72,20 @@ describe('<matrix-call> on the local stack', function () {
     const a = await mount(alice, roomId);
     const b = await mount(bob, roomId, bob.homeserverUrl.replace('127.0.0.1', 'localhost'));
     try {
-      const joined = new Promise((resolve) =>
-        a.addEventListener('call-joined', resolve, { once: true }),
-      );
+      const joined = new Promise((resolve) => {
+        a.addEventListener('call-joined', resolve, { once: true });
+      });
       await a.join();
       await joined;
       await waitFor('Bob’s lobby shows the call in progress', () =>
-        shadow(b, '[part~="join-button"]')?.textContent?.includes('1'),
+        shadow(b, '[part~="join-button"]')?.textContent.includes('1'),
       );
       await b.join();
       await waitFor('both in call', () => a.view === 'in-call' && b.view === 'in-call');
       await waitFor('two tiles each', () => tiles(a).length === 2 && tiles(b).length === 2, 20_000);
       await waitFor('Alice sees Bob’s video', () => playingRemoteVideo(a), 30_000, 250);
       await waitFor('Bob sees Alice’s video', () => playingRemoteVideo(b), 30_000, 250);
-      assert.equal(shadow(a, '[part~="room-name"]')?.textContent?.trim(), 'Design review');
+      assert.equal(shadow(a, '[part~="room-name"]')?.textContent.trim(), 'Design review');
       const lock = shadow(a, '[part~="e2ee-lock"]');
       assert.match(lock?.getAttribute('aria-label') ?? '', /encrypted/i);
       assert.notMatch(lock?.getAttribute('aria-label') ?? '', /not encrypted/i);
@@ -95,9 +95,9 @@ describe('<matrix-call> on the local stack', function () {
         assert.notInclude(dom, alice.accessToken);
         assert.notInclude(dom, bob.accessToken);
       }
-      const left = new Promise((resolve) =>
-        a.addEventListener('call-left', resolve, { once: true }),
-      );
+      const left = new Promise((resolve) => {
+        a.addEventListener('call-left', resolve, { once: true });
+      });
       await a.leave();
       await left;
       await waitFor('Bob sees Alice leave', () => tiles(b).length === 1, 5000);

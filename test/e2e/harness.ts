@@ -280,6 +280,54 @@ export class Participant {
     return page;
   }
 
+  /** Opens the demo page as `user` (or signed out), without waiting for any view. */
+  async openRaw(
+    user: ProvisionedUser | undefined,
+    room: string,
+    viewport = { width: 960, height: 640 },
+  ): Promise<Page> {
+    await this.closePage();
+    this.user = user;
+    const context = await this.browser.newContext({
+      viewport,
+      permissions: ['camera', 'microphone'],
+    });
+    await context.addInitScript({ path: HELPERS });
+    this.context = context;
+    const page = await context.newPage();
+    this.page = page;
+    this.listen(page);
+    await page.goto(user ? this.run.link(user, room) : `${this.run.server.url}/`);
+    return page;
+  }
+
+  /**
+   * Moves the call out of view: its tiles report themselves invisible, so this page stops
+   * receiving and decoding video (adaptive stream) but keeps sending its own. Saves CPU
+   * when only another participant's view matters (several browsers share 2 cores).
+   */
+  async stopWatching(): Promise<void> {
+    await this.p.evaluate(() => {
+      const el = document.querySelector<HTMLElement>('matrix-call');
+      if (el) el.style.transform = 'translateY(300vh)';
+    });
+  }
+
+  /** Waits until the lobby's camera preview shows frames. */
+  async seesLobbyPreview(timeoutMs = 15_000): Promise<void> {
+    await waitFor(
+      `${this.label}'s lobby preview`,
+      () =>
+        this.p.evaluate(() => {
+          const video = document
+            .querySelector('matrix-call')
+            ?.shadowRoot?.querySelector<HTMLVideoElement>('[part~="preview"] video');
+          return !!video && video.videoWidth > 0;
+        }),
+      timeoutMs,
+    );
+  }
+
   private listen(page: Page): void {
     const label = this.label;
     page.on('console', (msg) =>
@@ -416,15 +464,24 @@ export class Participant {
    */
   async seesVideoOf(other: Participant, timeoutMs = 30_000): Promise<void> {
     const userId = other.user?.userId ?? '';
-    await waitFor(
-      `${this.label} to see ${other.label}'s ${other.colour} video`,
-      async () => {
-        const px = await this.pixel(userId);
-        return !!px && px.every((c, i) => Math.abs(c - (other.rgb[i] ?? 0)) <= 20);
-      },
-      timeoutMs,
-      250,
-    );
+    try {
+      await waitFor(
+        `${this.label} to see ${other.label}'s ${other.colour} video`,
+        async () => {
+          const px = await this.pixel(userId);
+          return !!px && px.every((c, i) => Math.abs(c - (other.rgb[i] ?? 0)) <= 20);
+        },
+        timeoutMs,
+        250,
+      );
+    } catch (error) {
+      // Say what the tile showed instead, and what the receiver got.
+      const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
+      const stats = (await this.stats()).filter((x) => x.participantId.startsWith(`${userId}:`));
+      throw new Error(
+        `${(error as Error).message}; tile ${JSON.stringify(tile ?? null)}, pixel ${JSON.stringify(await this.pixel(userId))}, stats ${JSON.stringify(stats)}`,
+      );
+    }
     const before = await this.framesFrom(userId);
     await waitFor(
       `${this.label} to keep decoding ${other.label}'s frames`,
@@ -432,16 +489,20 @@ export class Participant {
       10_000,
       250,
     );
-    const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
-    if (!tile) throw new Error(`${this.label} has no tile for ${other.label}`);
-    if (
-      tile.encryption === 'waiting-for-key' ||
-      tile.encryption === 'key-invalid' ||
-      tile.e2eeBadge
-    )
-      throw new Error(
-        `${this.label} shows an encryption problem for ${other.label}: ${tile.encryption} ${tile.e2eeBadge}`,
-      );
+    // The tile follows within a moment: no "waiting for key" or "cannot decrypt" badge while
+    // frames decode (the core re-checks decoding every 500 ms while a badge shows).
+    await waitFor(
+      `${this.label} to show no encryption problem for ${other.label}`,
+      async () => {
+        const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
+        if (!tile) throw new Error(`no tile for ${other.label}`);
+        if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
+          throw new Error(`${tile.encryption}, badge "${tile.e2eeBadge}"`);
+        return tile.videoShown && !tile.e2eeBadge;
+      },
+      5000,
+      100,
+    );
   }
 
   async screenshot(name: string): Promise<string> {

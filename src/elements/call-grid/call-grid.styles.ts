@@ -53,7 +53,8 @@ export const styles = css`
     top: 0;
   }
   .pip.b {
-    bottom: 0;
+    /* above the big tile's name and connection pills, which it would hide */
+    bottom: 34px;
   }
   .pip.l {
     left: 0;

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { consume } from '@lit/context';
 import type { CallParticipant, CallTrack, VideoViewHandle } from '../../core/types.js';
 import { translatorContext } from '../../controller/call-context.js';
@@ -219,7 +220,7 @@ export class CallTileElement extends LitElement {
                 autoplay
                 playsinline
                 muted
-                .srcObject=${streamFor(track.mediaStreamTrack)}
+                .srcObject=${live(streamFor(track.mediaStreamTrack))}
                 @resize=${this.onVideoResize}
                 @loadedmetadata=${this.onVideoResize}
               ></video>`

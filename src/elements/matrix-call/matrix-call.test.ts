@@ -95,6 +95,7 @@ describe('<matrix-call>', () => {
       const el = await mount();
       assert.equal(el.view, 'sign-in');
       assert.isTrue(el.matches(':state(sign-in)'));
+      await until(() => $$(el, 'form').length === 1, 'the sign-in form (a chunk of its own)');
       for (const name of ['homeserver', 'username', 'password', 'room'])
         assert.exists($(el, `input[name="${name}"]`));
       await expect(el).to.be.accessible();

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { provide } from '@lit/context';
 import type { MatrixCallError } from '../../core/errors.js';
@@ -19,7 +20,7 @@ import { CallController, loadAndCreateSession } from '../../controller/call-cont
 import { callSessionContext, translatorContext } from '../../controller/call-context.js';
 import {
   baseLanguage,
-  en,
+  enCommon,
   loadStrings,
   Translator,
   type CallStringKey,
@@ -67,10 +68,6 @@ const signInErrors = new Set(['login-failed', 'homeserver-unreachable', 'unknown
 
 /** Phases that keep the call on screen. */
 const inCallPhases = new Set(['connected', 'reconnecting']);
-
-/** Hints quote settings in `backticks`: show those as code. */
-const rich = (text = '') =>
-  text.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
 
 /** A phase must last this long before its label shows, so fast joins do not flash. */
 const LABEL_DELAY_MS = 300;
@@ -495,7 +492,7 @@ export class MatrixCallElement extends LitElement {
     const request = ++this.stringsRequest;
     const base = baseLanguage(lang);
     if (base === 'en') {
-      this.i18n = new Translator(lang, en, this.strings);
+      this.i18n = new Translator(lang, enCommon, this.strings);
       return;
     }
     void loadStrings(base).then((table) => {
@@ -746,24 +743,18 @@ export class MatrixCallElement extends LitElement {
     });
   }
 
+  /** A non-fatal error above the lobby or the call (its view comes with the rare views). */
   private renderNotice() {
     const error = this.notice;
-    if (!error) return nothing;
-    return html`<div part="notice" class="banner" role="alert">
-      ${icons.warning}
-      <p>
-        <strong>${this.i18n.t(`error-${error.reason}`)}.</strong> ${error.message}
-        ${rich(error.hint)}
-      </p>
-      <button
-        class="btn"
-        @click=${() => {
-          this.notice = undefined;
-        }}
-      >
-        OK
-      </button>
-    </div>`;
+    const views = error && this.rare();
+    if (!error || !views) return nothing;
+    return views.noticeBanner({
+      t: this.i18n,
+      error,
+      onClose: () => {
+        this.notice = undefined;
+      },
+    });
   }
 
   private renderLobby() {
@@ -786,7 +777,7 @@ export class MatrixCallElement extends LitElement {
                       playsinline
                       muted
                       aria-label=${t.t('preview')}
-                      .srcObject=${streamFor(camera.mediaStreamTrack)}
+                      .srcObject=${live(streamFor(camera.mediaStreamTrack))}
                     ></video>`
                   : html`<p class="muted">${t.t('cameraOffPreview')}</p>`
               }
@@ -954,7 +945,7 @@ export class MatrixCallElement extends LitElement {
             audio,
             (track) => track.id,
             (track) =>
-              html`<audio autoplay .srcObject=${streamFor(track.mediaStreamTrack)}></audio>`,
+              html`<audio autoplay .srcObject=${live(streamFor(track.mediaStreamTrack))}></audio>`,
           )}
         </div>
       </div>`;

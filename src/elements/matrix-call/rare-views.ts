@@ -6,8 +6,11 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { MatrixCallError } from '../../core/errors.js';
 import type { IncomingCallNotification } from '../../core/types.js';
-import type { Translator } from '../../i18n/index.js';
+import { addFallbackStrings, type Translator } from '../../i18n/index.js';
+import { enRare } from '../../i18n/en-rare.js';
 import { icons } from '../shared/icons.js';
+
+addFallbackStrings(enRare);
 
 /** Only these views use these rules, so they come with them. */
 const style = html`<style>
@@ -28,8 +31,10 @@ const style = html`<style>
     text-transform: uppercase;
     color: var(--_muted);
   }
-  .ring {
-    border-color: var(--_accent);
+  .banner.ring {
+    margin: var(--_gap) var(--_gap) 0;
+    border-inline-start-color: var(--_accent);
+    box-shadow: 0 2px 8px rgb(0 0 0 / 0.15);
     animation: ring-in 0.25s ease-out;
   }
   .ring .ring-icon {
@@ -48,7 +53,7 @@ const style = html`<style>
     }
   }
   @media (prefers-reduced-motion: reduce) {
-    .ring {
+    .banner.ring {
       animation: none;
     }
   }
@@ -206,6 +211,22 @@ export function endedView(o: EndedViewOptions): TemplateResult {
         </div>
       </div>
     </div>`;
+}
+
+export interface NoticeBannerOptions {
+  t: Translator;
+  error: MatrixCallError;
+  onClose: () => void;
+}
+
+/** A non-fatal error above the lobby or the call, e.g. a camera that failed. */
+export function noticeBanner(o: NoticeBannerOptions): TemplateResult {
+  const { error } = o;
+  return html`<div part="notice" class="banner" role="alert">
+    ${icons.warning}
+    <p><strong>${o.t.t(`error-${error.reason}`)}.</strong> ${error.message} ${rich(error.hint)}</p>
+    <button class="btn" @click=${o.onClose}>OK</button>
+  </div>`;
 }
 
 export interface RingBannerOptions {

@@ -2,7 +2,9 @@ const streams = new WeakMap<MediaStreamTrack, MediaStream>();
 
 /**
  * One `MediaStream` per track, reused across renders: a new stream object on
- * an element's `srcObject` would restart playback.
+ * an element's `srcObject` would restart playback. Bind it with `live()`:
+ * setting `srcObject` again, even to the same stream, also restarts playback
+ * (the element reloads), and Lit sets object values on every render.
  */
 export function streamFor(track: MediaStreamTrack): MediaStream {
   let stream = streams.get(track);

@@ -1,0 +1,6 @@
+import { enCommon } from './en.js';
+import { enRare } from './en-rare.js';
+import type { CallStrings } from './en.js';
+
+/** Every English string, by key: the shape a translation or a `strings` override follows. */
+export const en: CallStrings = { ...enCommon, ...enRare };
