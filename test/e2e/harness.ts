@@ -114,7 +114,7 @@ export interface DecodingSample {
   at: number;
 }
 
-export type Watched = 'gone' | 'placeholder' | 'muted';
+export type Watched = 'gone' | 'placeholder' | 'muted' | 'colour';
 
 interface E2E {
   videoDecoding(): Promise<DecodingSample[]>;
@@ -131,7 +131,7 @@ interface E2E {
   events: { type: string; at: number; reason?: string }[];
   lastClick: number;
   seen: Record<string, number>;
-  watch(userId: string, what: Watched): void;
+  watch(userId: string, what: Watched, rgb: readonly number[]): void;
 }
 declare global {
   interface Window {
@@ -399,12 +399,12 @@ export class Participant {
   }
 
   /** Starts watching, in the page, for the moment `userId`'s tile reaches `what`. */
-  async watch(userId: string, what: Watched): Promise<void> {
+  async watch(userId: string, what: Watched, rgb: readonly number[] = []): Promise<void> {
     await this.p.evaluate(
-      ([id, w]) => {
-        window.__e2e.watch(id, w);
+      ([id, w, colour]) => {
+        window.__e2e.watch(id, w, colour);
       },
-      [userId, what] as const,
+      [userId, what, rgb] as const,
     );
   }
 

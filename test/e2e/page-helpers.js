@@ -128,14 +128,19 @@
     seen: {},
     /**
      * Polls every 50 ms, in the page, for the moment `userId`'s camera tile reaches a state:
-     * `gone` (no tile at all), `placeholder` (avatar instead of video) or `muted` (mute badge).
+     * `gone` (no tile at all), `placeholder` (avatar instead of video), `muted` (mute badge)
+     * or `colour` (the video's centre pixel within 20 of `rgb`: a decrypted frame is shown).
      */
-    watch: (userId, what) => {
+    watch: (userId, what, rgb) => {
       const key = `${what}:${userId}`;
       delete window.__e2e.seen[key];
       const reached = () => {
         const tiles = tileElements().filter((t) => t.participant?.userId === userId);
         if (what === 'gone') return tiles.length === 0;
+        if (what === 'colour') {
+          const px = pixel(userId);
+          return !!px && px.every((c, i) => Math.abs(c - rgb[i]) <= 20);
+        }
         const tile = tiles.find((t) => t.source === 'camera');
         if (!tile) return false;
         const info = describeTile(tile);
