@@ -25,7 +25,7 @@ interface Sample {
 function summary(label: string, values: number[]): string {
   const sorted = [...values].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  return `${label.padEnd(40)} median ${String(median).padStart(5)} ms   min ${String(sorted[0]).padStart(5)}   max ${String(sorted.at(-1)).padStart(5)}   all ${values.join(', ')}`;
+  return `${label.padEnd(46)} median ${String(median).padStart(5)} ms   min ${String(sorted[0]).padStart(5)}   max ${String(sorted.at(-1)).padStart(5)}   all ${values.join(', ')}`;
 }
 
 async function once(run: E2ERun, alice: Participant, bob: Participant): Promise<Sample> {
