@@ -76,13 +76,14 @@ for (const [path, meta] of Object.entries(packages)) {
     );
     const target = path ? `node_modules/${dep}` : at; // hoisted, as npm does for these
     if (packages[target]) continue;
+    // Keys in npm's own order, so a later `npm install` leaves the file as it is.
     packages[target] = {
       version: spec.replace(/^[\^~=]/, ''),
+      ...(cpu ? { cpu: [cpu] } : {}),
       ...(meta.dev ? { dev: true } : {}),
+      ...(libc ? { libc: [libc] } : {}),
       optional: true,
       ...(os ? { os: [os] } : {}),
-      ...(cpu ? { cpu: [cpu] } : {}),
-      ...(libc ? { libc: [libc] } : {}),
     };
     added.push(target);
   }
