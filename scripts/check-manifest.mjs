@@ -18,6 +18,12 @@ try {
 }
 rmSync(out, { recursive: true, force: true });
 if (fresh !== current) {
+  // Name what differs, so a stale manifest is easy to tell from an unstable one.
+  const modules = (text) =>
+    new Map(text ? JSON.parse(text).modules.map((m) => [m.path, JSON.stringify(m)]) : []);
+  const [a, b] = [modules(current), modules(fresh)];
+  const differ = [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p));
+  console.error(`Modules that differ: ${differ.join(', ') || 'none (only their order)'}`);
   console.error('custom-elements.json is stale: run `npm run manifest` and commit the result.');
   process.exit(1);
 }
