@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor as poll } from '../support/wait-for.js';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { readStackInfo, startStack, stopStack, type StackInfo } from '../../stack/index.js';
 import {
@@ -51,29 +51,14 @@ function writeY4M(path: string, [y, u, v]: readonly number[], w = 320, h = 240, 
   );
 }
 
-/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
+/** The shared `waitFor`, polling every 200 ms: each check here is a round trip to a browser. */
+export function waitFor<T>(
   what: string,
   check: () => Promise<T> | T,
   timeoutMs = 15_000,
   intervalMs = 200,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
-      );
-    await sleep(intervalMs);
-  }
+  return poll(what, check, timeoutMs, intervalMs);
 }
 
 export interface TileInfo {

@@ -64,6 +64,16 @@ const button = (el: MatrixCallElement, label: string) => {
 const grid = (el: MatrixCallElement) => $<CallGridElement>(el, 'call-grid');
 const tiles = (el: MatrixCallElement) => $$<CallTileElement>(grid(el), 'call-tile');
 
+/** Makes the element create fake sessions, and returns the options it asked for. */
+function recordSessionOptions(): CallSessionOptions[] {
+  const created: CallSessionOptions[] = [];
+  MatrixCallElement.createSession = (options) => {
+    created.push(options);
+    return Promise.resolve(new FakeCallSession());
+  };
+  return created;
+}
+
 async function lobby(session = new FakeCallSession()) {
   const el = await mount(session);
   await until(() => el.view === 'lobby', 'lobby');
@@ -144,11 +154,7 @@ describe('<matrix-call>', () => {
     });
 
     it('uses an access token given as a property, with the attributes', async () => {
-      const created: CallSessionOptions[] = [];
-      MatrixCallElement.createSession = (options) => {
-        created.push(options);
-        return Promise.resolve(new FakeCallSession());
-      };
+      const created = recordSessionOptions();
       const el = await mount(
         undefined,
         html`<matrix-call
@@ -185,11 +191,7 @@ describe('<matrix-call>', () => {
     });
 
     it('rings only when starting a call', async () => {
-      const created: CallSessionOptions[] = [];
-      MatrixCallElement.createSession = (options) => {
-        created.push(options);
-        return Promise.resolve(new FakeCallSession());
-      };
+      const created = recordSessionOptions();
       const el = await mount(
         undefined,
         html`<matrix-call
