@@ -18,8 +18,13 @@ import {
   type LocalParticipantMedia,
   type ParticipantMedia,
 } from './participant-media.js';
-import { fetchSubscribeGrant, type OpenIdToken, type SfuGrant } from './sfu-auth.js';
-import { SfuConnection } from './sfu-connection.js';
+import {
+  fetchSubscribeGrant,
+  type OpenIdToken,
+  type SfuAuthInput,
+  type SfuGrant,
+} from './sfu-auth.js';
+import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
 import type { MediaStats } from './types.js';
 
 const REMOTE_ATTEMPTS = 3;
@@ -55,6 +60,9 @@ export interface SfuConnectionsOptions {
   getOpenIdToken: () => Promise<OpenIdToken>;
   e2eeWorkerUrl: string | URL | undefined;
   log: DiagnosticsLog;
+  /** Seams for unit tests; the real LiveKit connection and JWT request by default. */
+  createConnection?: (options: SfuConnectionOptions) => SfuConnection;
+  fetchSubscribeGrant?: (input: SfuAuthInput) => Promise<SfuGrant>;
 }
 
 export interface OwnConnectionInput {
@@ -92,7 +100,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   async connectOwn(input: OwnConnectionInput, signal: AbortSignal): Promise<LocalParticipant> {
     const { serviceUrl, keyProvider, memberId } = input;
     this.call = { serviceUrl, keyProvider, memberId };
-    const own = new SfuConnection({
+    const own = this.create({
       serviceUrl,
       role: 'publish',
       keyProvider,
@@ -150,6 +158,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     await Promise.all(all.map((c) => c.close()));
   }
 
+  private create(options: SfuConnectionOptions): SfuConnection {
+    return this.options.createConnection?.(options) ?? new SfuConnection(options);
+  }
+
   /** A method, not the field: it changes while a connect awaits. */
   private following(): boolean {
     return this.followRemotes;
@@ -187,7 +199,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     const { log, roomId, userId, deviceId, homeserver, getOpenIdToken } = this.options;
     const { keyProvider, memberId } = this.call;
     this.pending.add(serviceUrl);
-    const connection = new SfuConnection({
+    const connection = this.create({
       serviceUrl,
       role: 'subscribe',
       keyProvider,
@@ -195,7 +207,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       log,
     });
     try {
-      const grant = await fetchSubscribeGrant({
+      const grant = await (this.options.fetchSubscribeGrant ?? fetchSubscribeGrant)({
         serviceUrl,
         roomId,
         userId,
