@@ -1,11 +1,9 @@
 import { isE2EESupported } from 'livekit-client';
-import type { Room } from 'matrix-js-sdk/lib/matrix.js';
+import { createCallParts, warmUp, type CallParts } from './call-parts.js';
 import { DiagnosticsLog } from './diagnostics.js';
 import { describe, discoverTransport, type DiscoveredTransport } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
-import { IncomingCalls, IncomingCallsEvent } from './incoming-calls.js';
-import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import { routeLivekitLogs } from './livekit-logs.js';
 import { LocalMedia } from './local-media.js';
 import {
@@ -14,11 +12,12 @@ import {
   withTimeout,
   type MatrixSession,
 } from './matrix-session.js';
-import { MediaEncryption, MediaEncryptionEvent } from './media-encryption.js';
-import { RoomCall, RoomCallEvent } from './room-call.js';
-import { RoomProfiles, RoomProfilesEvent } from './room-profiles.js';
+import { IncomingCallsEvent } from './incoming-calls.js';
+import { MediaEncryptionEvent } from './media-encryption.js';
+import { RoomCallEvent } from './room-call.js';
+import { RoomProfilesEvent } from './room-profiles.js';
 import { fetchPublishGrant, type OpenIdToken } from './sfu-auth.js';
-import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
+import { SfuConnectionsEvent } from './sfu-connections.js';
 import { buildSnapshot, noProfile } from './snapshot.js';
 import {
   CallPhase,
@@ -30,7 +29,6 @@ import {
   type CallSessionOptions,
   type CallSnapshot,
   type DeviceKind,
-  type EncryptionMode,
   type LeaveReason,
   type MediaStats,
 } from './types.js';
@@ -40,24 +38,13 @@ export { CALL_KEYS_EVENT } from './key-delivery.js';
 
 const LEAVE_BUDGET_MS = 2000;
 
-/** The collaborators of a started session, one per concern. */
-interface Parts {
-  matrix: MatrixSession;
-  room: Room;
-  profiles: RoomProfiles;
-  roomCall: RoomCall;
-  incoming: IncomingCalls;
-  encryption: MediaEncryption;
-  connections: SfuConnections;
-}
-
 /**
  * Joins one Matrix room's call: MatrixRTC membership and keys through
  * matrix-js-sdk, media through LiveKit with per-participant E2EE. What it
  * sends matches Element Call's default (compatibility) mode.
  *
  * This class keeps the lifecycle, the order of joining and leaving, and the
- * errors; each concern of the call is a collaborator of its own (see `Parts`).
+ * errors; each concern of the call is a collaborator of its own (`CallParts`).
  *
  * @example
  * const session = new CallSession({ source: { kind: 'credentials', credentials }, room: '#team:example.org' });
@@ -75,7 +62,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   private error: MatrixCallError | undefined;
   /** Set once signed in, even if finding the room then fails: dispose() must stop it. */
   private matrix: MatrixSession | undefined;
-  private parts: Parts | undefined;
+  private parts: CallParts | undefined;
   private readonly media: LocalMedia;
   private transport: Promise<DiscoveredTransport> | undefined;
   private joinAbort: AbortController | undefined;
@@ -153,64 +140,35 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const matrix = await openMatrixSession(this.options.source, log, signal, this.options.debug);
     this.matrix = matrix;
     const room = await resolveRoom(matrix, this.options.room, log, signal);
-    const mode: EncryptionMode = this.options.password
-      ? 'shared-secret'
-      : room.hasEncryptionStateEvent()
-        ? 'per-participant'
-        : 'none';
+    this.parts = this.assemble(matrix, room);
     log.info('session', 'room ready', {
       roomId: room.roomId,
-      encryption: mode,
+      encryption: this.parts.encryption.mode,
       ms: Math.round(performance.now() - started),
     });
-    this.parts = this.assemble(matrix, room, mode);
     // Discovery doesn't depend on joining: start it now so Join is quicker.
     this.transport = this.discover();
     this.transport.catch(() => undefined); // reported when join() awaits it
     void this.media.refreshDevices();
-    this.warmUp(this.parts);
+    warmUp(this.parts, log);
     this.status = SessionStatus.Ready;
     this.changed();
   }
 
-  /** Creates the collaborators for a room and wires their events to the session. */
-  private assemble(matrix: MatrixSession, room: Room, mode: EncryptionMode): Parts {
-    const log = this.diagnostics;
-    const { client, userId, deviceId, homeserver } = matrix;
+  /** Creates the collaborators for a room, and follows what they report. */
+  private assemble(matrix: MatrixSession, room: CallParts['room']): CallParts {
+    const parts = createCallParts({
+      matrix,
+      room,
+      options: this.options,
+      log: this.diagnostics,
+      inCall: () => this.isInCall(),
+    });
+    const { profiles, roomCall, incoming, encryption, connections } = parts;
     const changed = () => {
       this.changed();
     };
-    const profiles = new RoomProfiles(client, room, log);
-    const roomCall = new RoomCall({
-      rtc: client.matrixRTC.getRoomSession(room),
-      userId,
-      deviceId,
-      homeserver,
-      log,
-    });
-    const incoming = new IncomingCalls({
-      room,
-      ownUserId: userId,
-      log,
-      muted: () => this.isInCall(),
-    });
-    const connections = new SfuConnections({
-      roomId: room.roomId,
-      userId,
-      deviceId,
-      homeserver,
-      getOpenIdToken: () => client.getOpenIdToken(),
-      e2eeWorkerUrl: this.options.e2eeWorkerUrl,
-      log,
-    });
-    const encryption = new MediaEncryption({
-      mode,
-      password: this.options.password,
-      ownIdentity: `${userId}:${deviceId}`,
-      e2eeWorkerUrl: this.options.e2eeWorkerUrl,
-      log,
-      readStats: () => connections.readStats(),
-    });
+    // Our SFU or our membership is gone: leave the rest too, so nobody sees a ghost of us.
     const lost = (error: MatrixCallError) => {
       if (!this.isInCall()) return;
       void this.abandonJoin().then(() => {
@@ -218,53 +176,25 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       });
     };
     profiles.on(RoomProfilesEvent.Changed, changed);
+    encryption.on(MediaEncryptionEvent.Changed, changed);
+    connections.on(SfuConnectionsEvent.Changed, changed);
+    roomCall.on(RoomCallEvent.MembersChanged, changed);
     incoming.on(IncomingCallsEvent.Changed, changed);
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
-    roomCall.on(RoomCallEvent.MembersChanged, (members) => {
-      connections.setMembers(members);
-      this.changed();
-    });
-    roomCall.on(RoomCallEvent.Key, (key, index, identity) => {
-      void encryption.onKey(key, index, identity);
-    });
-    // Our SFU or our membership is gone: leave the rest too, so nobody sees a ghost of us.
     roomCall.on(RoomCallEvent.Failed, lost);
     connections.on(SfuConnectionsEvent.OwnLost, lost);
-    connections.on(SfuConnectionsEvent.Changed, changed);
     connections.on(SfuConnectionsEvent.OwnReconnecting, () => {
       if (this.phase === CallPhase.Connected) this.setPhase(CallPhase.Reconnecting);
     });
     connections.on(SfuConnectionsEvent.OwnReconnected, () => {
       if (this.phase === CallPhase.Reconnecting) this.setPhase(CallPhase.Connected);
     });
-    connections.on(SfuConnectionsEvent.EncryptionError, (error, identity) => {
-      encryption.onCryptorError(error, identity);
+    this.teardown.push(() => {
+      parts.dispose();
     });
-    encryption.on(MediaEncryptionEvent.Changed, changed);
-    connections.setMembers(roomCall.members);
-    this.teardown.push(
-      logKeyDelivery(client, room.roomId, log, { observeSends: matrix.owned }),
-      () => {
-        profiles.dispose();
-        roomCall.dispose();
-        incoming.dispose();
-        encryption.dispose();
-      },
-    );
-    return { matrix, room, profiles, roomCall, incoming, encryption, connections };
-  }
-
-  /**
-   * Work that joining needs but that doesn't depend on it, done while the user
-   * is in the lobby: Olm sessions with the room's devices (media keys travel
-   * over them) and the E2EE worker.
-   */
-  private warmUp({ matrix, room, encryption }: Parts): void {
-    if (encryption.mode === 'per-participant')
-      prepareKeyDelivery(matrix.client, room, this.diagnostics);
-    encryption.prepare();
+    return parts;
   }
 
   private discover(): Promise<DiscoveredTransport> {
@@ -347,14 +277,6 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         log: this.diagnostics,
         signal,
       });
-      const expectedIdentity = `${matrix.userId}:${matrix.deviceId}`;
-      if (grant.livekitIdentity !== expectedIdentity) {
-        this.diagnostics.warn(
-          'auth',
-          'the JWT identity differs from our membership identity; peers may not decrypt us',
-          { expected: expectedIdentity, got: grant.livekitIdentity },
-        );
-      }
       lap('authorizing');
 
       this.setPhase(CallPhase.Connecting);
@@ -410,18 +332,30 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
 
   /** Undo a partial join: no membership left behind, no LiveKit connection. */
   private async abandonJoin(): Promise<void> {
+    await this.takeDown(LEAVE_BUDGET_MS, LEAVE_BUDGET_MS + 500);
+  }
+
+  /**
+   * Removes our membership and closes the connections within `budgetMs`, then
+   * stops local media. Resolves whether the membership is gone already.
+   */
+  private async takeDown(membershipBudgetMs: number, budgetMs: number): Promise<boolean> {
     const parts = this.parts;
     parts?.encryption.stopWatching();
-    if (parts) {
-      await withTimeout(
-        Promise.all([parts.roomCall.leave(LEAVE_BUDGET_MS), parts.connections.closeAll()]),
-        LEAVE_BUDGET_MS + 500,
-        undefined,
-        () => new Error('timeout'),
-      ).catch(() => undefined);
-    }
+    const left = parts
+      ? await withTimeout(
+          Promise.all([
+            parts.roomCall.leave(membershipBudgetMs),
+            parts.connections.closeAll(),
+          ]).then(([ok]) => ok),
+          budgetMs,
+          undefined,
+          () => new Error('leave timed out'),
+        ).catch(() => false)
+      : true;
     await this.media.detach().catch(() => undefined);
     parts?.encryption.reset();
+    return left;
   }
 
   // ——— Leave ————————————————————————————————————————————————————
@@ -445,21 +379,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     this.joinAbort?.abort();
     this.setPhase(CallPhase.Leaving);
     const started = performance.now();
-    const parts = this.parts;
-    parts?.encryption.stopWatching();
-    const left = parts
-      ? await withTimeout(
-          Promise.all([
-            parts.roomCall.leave(LEAVE_BUDGET_MS - 200),
-            parts.connections.closeAll(),
-          ]).then(([ok]) => ok),
-          LEAVE_BUDGET_MS,
-          undefined,
-          () => new Error('leave timed out'),
-        ).catch(() => false)
-      : true;
-    await this.media.detach().catch(() => undefined);
-    parts?.encryption.reset();
+    const left = await this.takeDown(LEAVE_BUDGET_MS - 200, LEAVE_BUDGET_MS);
     this.diagnostics.info(
       'membership',
       left ? 'left the call' : 'left the call (membership removal still pending)',
@@ -593,7 +513,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     });
   }
 
-  private requireParts(): Parts {
+  private requireParts(): CallParts {
     if (!this.parts) throw MatrixCallError.invalidConfig('call start() first');
     return this.parts;
   }

@@ -11,7 +11,7 @@ import { describe } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
 import { readMediaStats } from './media-stats.js';
-import { foreignServiceUrls, hashedRtcIdentity, type MemberInfo } from './membership.js';
+import { foreignServiceUrls, type MemberInfo } from './membership.js';
 import {
   readLocalParticipant,
   readRemoteParticipant,
@@ -167,6 +167,11 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     return this.followRemotes;
   }
 
+  dispose(): void {
+    void this.closeAll();
+    this.removeAllListeners();
+  }
+
   private connections(): SfuConnection[] {
     return [this.own, ...this.remotes.values()].filter((c): c is SfuConnection => c !== undefined);
   }
@@ -217,14 +222,6 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         getOpenIdToken,
         log,
       });
-      if (grant.endpoint === 'get_token') {
-        const expected = await hashedRtcIdentity(userId, deviceId, memberId);
-        if (grant.livekitIdentity !== expected) {
-          log.warn('auth', 'remote SFU identity is not the MSC4195 hash we expected', {
-            sfu: serviceUrl,
-          });
-        }
-      }
       if (!this.pending.has(serviceUrl)) {
         await connection.close(); // left meanwhile
         return;
