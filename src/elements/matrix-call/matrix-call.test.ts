@@ -22,8 +22,8 @@ import {
   stopFakeMedia,
 } from '../../../test/browser/fake-call-session.js';
 import {
-  $,
-  $$,
+  $ as $in,
+  $$ as $$in,
   contrast,
   deepElements,
   deepQuery,
@@ -42,6 +42,25 @@ const eventTypes = [
   'call-state-changed',
   'call-media-changed',
 ];
+
+/** The screens `<matrix-call>` is composed of: their shadow roots count as its own here. */
+const screens = 'call-lobby, call-header, call-audio';
+
+/** Every match in an element's shadow root, and for `<matrix-call>` in its screens' too. */
+function $$<T extends Element = HTMLElement>(host: Element, selector: string): T[] {
+  const own = $$in<T>(host, selector);
+  if (!(host instanceof MatrixCallElement)) return own;
+  const inner = [...(host.shadowRoot?.querySelectorAll(screens) ?? [])];
+  return [...own, ...inner.flatMap((screen) => $$in<T>(screen, selector))];
+}
+
+/** The first match, as `$$`; fails the test when missing. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed query
+function $<T extends Element = HTMLElement>(host: Element, selector: string): T {
+  const found = $$<T>(host, selector)[0];
+  if (!found) return $in<T>(host, selector);
+  return found;
+}
 
 async function mount(session?: CallSessionApi, template = html`<matrix-call></matrix-call>`) {
   const box = await fixture<HTMLDivElement>(
