@@ -55,18 +55,19 @@ export class CallAudioElement extends LitElement {
   /** Starts every paused audio element on the selected speaker. */
   private readonly play = (): void => {
     const sink = this.call.snapshot?.local.audioOutputId ?? '';
-    for (const audio of this.renderRoot.querySelectorAll('audio')) {
-      if ('setSinkId' in audio && audio.sinkId !== sink)
-        audio.setSinkId(sink).catch(() => undefined);
-      if (audio.paused)
-        audio.play().then(
-          () => (this.blocked = false),
-          (error: unknown) => {
-            if (error instanceof DOMException && error.name === 'NotAllowedError')
-              this.blocked = true;
-          },
-        );
-    }
+    const audio = [...this.renderRoot.querySelectorAll('audio')];
+    for (const a of audio)
+      if ('setSinkId' in a && a.sinkId !== sink) a.setSinkId(sink).catch(() => undefined);
+    const paused = audio.filter((a) => a.paused);
+    if (paused.length === 0) this.blocked = false;
+    for (const a of paused)
+      a.play().then(
+        () => (this.blocked = false),
+        (error: unknown) => {
+          if (error instanceof DOMException && error.name === 'NotAllowedError')
+            this.blocked = true;
+        },
+      );
   };
 
   override render() {
