@@ -6,11 +6,26 @@ import { MatrixCallElement } from './elements/matrix-call/matrix-call.js';
 import { CallGridElement } from './elements/call-grid/call-grid.js';
 import { CallTileElement } from './elements/call-tile/call-tile.js';
 import { CallControlsElement } from './elements/call-controls/call-controls.js';
+import { CallLobbyElement } from './elements/call-lobby/call-lobby.js';
+import { CallHeaderElement } from './elements/call-header/call-header.js';
+import { CallAudioElement } from './elements/call-audio/call-audio.js';
 
-export { MatrixCallElement, CallGridElement, CallTileElement, CallControlsElement };
+export {
+  MatrixCallElement,
+  CallGridElement,
+  CallTileElement,
+  CallControlsElement,
+  CallLobbyElement,
+  CallHeaderElement,
+  CallAudioElement,
+};
+export { CallSignInElement } from './elements/call-sign-in/call-sign-in.js';
+export { CallFailureElement } from './elements/call-failure/call-failure.js';
+export { CallEndedElement } from './elements/call-ended/call-ended.js';
 export type { MatrixCallView, MatrixCallIntent } from './elements/matrix-call/matrix-call.js';
 export type { CallLayout } from './elements/call-grid/call-grid.js';
 export { CallController } from './controller/call-controller.js';
+export { TranslatorController } from './controller/translator-controller.js';
 export type { CallControllerOptions, JoinOptions } from './controller/call-controller.js';
 export { callSessionContext, translatorContext } from './controller/call-context.js';
 export * from './events/index.js';

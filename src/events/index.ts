@@ -8,3 +8,6 @@ export * from './call-media-changed.js';
 export * from './call-pin.js';
 export * from './call-tile-resize.js';
 export * from './call-request-join.js';
+export * from './call-request-sign-in.js';
+export * from './call-request-retry.js';
+export * from './call-request-lobby.js';

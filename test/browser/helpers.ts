@@ -100,6 +100,14 @@ export const viewports = [
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
+/** Waits for entry animations (not endless ones such as spinners): colours are final then. */
+async function finishedAnimations(root: Element): Promise<void> {
+  const running = deepElements(root)
+    .flatMap((e) => e.getAnimations())
+    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+  await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+}
+
 /** The test runner's own viewport, restored after each check. */
 const defaultViewport = { width: 800, height: 600 };
 
@@ -116,6 +124,7 @@ export async function assertAccessibleAtEveryWidth(
       await setViewport(viewport);
       await settle(el.updateComplete ? (el as { updateComplete: Promise<unknown> }) : undefined);
       await nextFrame();
+      await finishedAnimations(el);
       try {
         await expect(el).to.be.accessible();
       } catch (error) {

@@ -49,7 +49,10 @@ export const styles = css`
   .pending {
     visibility: hidden;
   }
-  call-lobby {
+  call-lobby,
+  call-sign-in,
+  call-failure,
+  call-ended {
     flex: 1;
   }
   .call {

@@ -45,7 +45,7 @@ const eventTypes = [
 ];
 
 /** The screens `<matrix-call>` is composed of: their shadow roots count as its own here. */
-const screens = 'call-lobby, call-header, call-audio';
+const screens = 'call-lobby, call-header, call-audio, call-sign-in, call-failure, call-ended';
 
 /** Every match in an element's shadow root, and for `<matrix-call>` in its screens' too. */
 function $$<T extends Element = HTMLElement>(host: Element, selector: string): T[] {

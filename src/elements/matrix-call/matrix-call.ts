@@ -14,16 +14,11 @@ import type {
 } from '../../core/types.js';
 import { CallController, loadAndCreateSession } from '../../controller/call-controller.js';
 import { callSessionContext, translatorContext } from '../../controller/call-context.js';
-import {
-  baseLanguage,
-  enCommon,
-  loadStrings,
-  Translator,
-  type CallStringKey,
-  type CallStrings,
-} from '../../i18n/index.js';
+import { TranslatorController } from '../../controller/translator-controller.js';
+import { Translator, type CallStringKey, type CallStrings } from '../../i18n/index.js';
 import { CallErrorEvent } from '../../events/call-error.js';
 import { CallRequestJoinEvent } from '../../events/call-request-join.js';
+import { CallRequestSignInEvent } from '../../events/call-request-sign-in.js';
 import { CallAudioElement } from '../call-audio/call-audio.js';
 import { CallControlsElement } from '../call-controls/call-controls.js';
 import { CallGridElement } from '../call-grid/call-grid.js';
@@ -34,8 +29,9 @@ import { tokens } from '../shared/tokens.js';
 import { screen } from '../shared/screen.js';
 import { toggleState } from '../shared/media.js';
 import { callChanges, inCallPhases } from './call-changes.js';
+import { controlsParts, gridParts, headerParts, lobbyParts } from './matrix-call.parts.js';
+import { sessionInputNames, sessionOptions, sessionSource } from './session-options.js';
 import { styles } from './matrix-call.styles.js';
-import type { SignInFields } from './rare-views.js';
 
 /** matrix-js-sdk's `MatrixClient`, named through the core so elements never import the SDK. */
 type MatrixClient = Extract<SessionSource, { kind: 'client' }>['client'];
@@ -70,7 +66,10 @@ let rareLoading: Promise<RareViews> | undefined;
 /** Sign-in, error, "you left" and ring views: a chunk of their own, loaded once, on first need. */
 function loadRareViews(): Promise<RareViews> {
   rareLoading ??= import('./rare-views.js').then(
-    (views) => (rareViews = views),
+    (views) => {
+      views.defineRareScreens();
+      return (rareViews = views);
+    },
     (error: unknown) => {
       rareLoading = undefined; // try again next time
       throw error;
@@ -78,38 +77,6 @@ function loadRareViews(): Promise<RareViews> {
   );
   return rareLoading;
 }
-
-/** `exportparts` that re-export a child's parts, optionally renamed or prefixed. */
-const exported = (parts: string[], prefix = '') =>
-  parts.map((p) => (p.includes(':') ? p : `${p}:${prefix}${p}`)).join(', ');
-
-const lobbyParts = exported(['base:lobby', 'preview', 'level', 'join-button']);
-const headerParts = exported(['base:header', 'room-name', 'participant-count', 'e2ee-lock']);
-const controlsParts = exported(
-  [
-    'base',
-    'button',
-    'microphone-button',
-    'camera-button',
-    'screen-share-button',
-    'device-button',
-    'device-menu',
-    'leave-button',
-  ],
-  'controls__',
-);
-const gridParts = exported([
-  'tile',
-  'pip',
-  'spotlight',
-  'filmstrip',
-  'pagination',
-  'empty',
-  ...['base', 'video', 'avatar', 'name', 'muted-badge', 'quality', 'e2ee-badge', 'pin-button'].map(
-    (p) => `tile__${p}`,
-  ),
-  'base:grid__base',
-]);
 
 /**
  * @summary A complete end-to-end-encrypted group call for one Matrix room: sign-in, lobby, call and errors.
@@ -280,7 +247,6 @@ export class MatrixCallElement extends LitElement {
   @state() private shownPhase = '';
   @state() private notice?: MatrixCallError;
   @state() private announcement = '';
-  @state() private copyStatus = '';
   @state() private dismissedRing = '';
   @state() private rareViewsFailed = false;
 
@@ -301,7 +267,11 @@ export class MatrixCallElement extends LitElement {
   private inCall = false;
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
   private ringTimer: ReturnType<typeof setTimeout> | undefined;
-  private stringsRequest = 0;
+  private readonly language = new TranslatorController(this, {
+    lang: () => this.lang,
+    strings: () => this.strings,
+    onChange: (translator) => (this.i18n = translator),
+  });
 
   /**
    * Creates the call sessions of every `<matrix-call>`. The default loads the
@@ -422,9 +392,23 @@ export class MatrixCallElement extends LitElement {
   };
 
   protected override firstUpdated(): void {
-    this.renderRoot.addEventListener('call-error', this.onChildError);
-    this.renderRoot.addEventListener('call-request-join', this.onRequestJoin);
+    const root = this.renderRoot;
+    root.addEventListener('call-error', this.onChildError);
+    // The screens ask; this element runs the flow.
+    root.addEventListener('call-request-join', this.onRequestJoin);
+    root.addEventListener('call-request-sign-in', this.onRequestSignIn);
+    root.addEventListener('call-request-retry', this.onRequest(this.retry));
+    root.addEventListener(
+      'call-request-lobby',
+      this.onRequest(() => (this.ended = false)),
+    );
   }
+
+  private readonly onRequest = (run: () => void) => (event: Event) => {
+    event.preventDefault();
+    event.stopPropagation();
+    run();
+  };
 
   private readonly onChildError = (event: Event) => {
     if (!(event instanceof CallErrorEvent)) return;
@@ -434,89 +418,36 @@ export class MatrixCallElement extends LitElement {
     else this.remember(error);
   };
 
-  /** The lobby's Join goes through this element, which runs the flow. */
   private readonly onRequestJoin = (event: Event) => {
     if (!(event instanceof CallRequestJoinEvent)) return;
-    event.preventDefault();
-    event.stopPropagation();
-    void this.joinAs(event.displayName);
+    this.onRequest(() => void this.joinAs(event.displayName))(event);
+  };
+
+  private readonly onRequestSignIn = (event: Event) => {
+    if (!(event instanceof CallRequestSignInEvent)) return;
+    this.onRequest(() => {
+      this.signIn(event.fields);
+    })(event);
   };
 
   private source(): SessionSource | undefined {
-    if (this.client) return { kind: 'client', client: this.client };
-    if (this.credentials) return { kind: 'credentials', credentials: this.credentials };
-    if (this.accessToken && this.homeserver && this.userId && this.deviceId)
-      return {
-        kind: 'credentials',
-        credentials: {
-          homeserver: this.homeserver,
-          userId: this.userId,
-          deviceId: this.deviceId,
-          accessToken: this.accessToken,
-        },
-      };
-    if (this.login) return { kind: 'password', login: this.login };
-    return undefined;
+    return sessionSource(this, this.form());
   }
 
-  private sessionOptions(): CallSessionOptions | undefined {
-    const source = this.source();
-    const room = this.room || this.formRoom;
-    if (!source || !room) return undefined;
-    const [verb, media] = this.intent.split('-');
-    const options: CallSessionOptions = {
-      source,
-      room,
-      intent: media === 'audio' ? 'audio' : 'video',
-    };
-    if (media === 'audio') options.media = { cameraEnabled: false };
-    if (this.password) options.password = this.password;
-    if (this.livekitServiceUrl) options.livekitServiceUrl = this.livekitServiceUrl;
-    if (this.notify && verb !== 'join') options.notify = this.notify;
-    if (this.e2eeWorkerUrl) options.e2eeWorkerUrl = this.e2eeWorkerUrl;
-    return options;
+  private form() {
+    return { login: this.login, room: this.formRoom };
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    const inputs = [
-      'client',
-      'credentials',
-      'accessToken',
-      'homeserver',
-      'userId',
-      'deviceId',
-      'room',
-      'password',
-      'intent',
-      'notify',
-      'livekitServiceUrl',
-      'e2eeWorkerUrl',
-      'session',
-      'login',
-      'formRoom',
-    ] as const;
-    if (inputs.some((name) => (changed as Map<PropertyKey, unknown>).has(name)))
-      this.call.configure(this.session ? undefined : this.sessionOptions());
-    if (changed.has('lang') || changed.has('strings')) this.loadLanguage();
+    if (sessionInputNames.some((name) => (changed as Map<PropertyKey, unknown>).has(name)))
+      this.call.configure(this.session ? undefined : sessionOptions(this, this.form()));
+    if (changed.has('lang') || changed.has('strings')) this.language.update();
     this.provideSession();
     this.updateLabel(this.view, this.call.snapshot);
   }
 
   private provideSession(): void {
     if (this.providedSession !== this.call.session) this.providedSession = this.call.session;
-  }
-
-  private loadLanguage(): void {
-    const lang = this.lang || this.closest('[lang]')?.getAttribute('lang') || 'en';
-    const request = ++this.stringsRequest;
-    const base = baseLanguage(lang);
-    if (base === 'en') {
-      this.i18n = new Translator(lang, enCommon, this.strings);
-      return;
-    }
-    void loadStrings(base).then((table) => {
-      if (request === this.stringsRequest) this.i18n = new Translator(lang, table, this.strings);
-    });
   }
 
   private onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
@@ -591,7 +522,7 @@ export class MatrixCallElement extends LitElement {
     } else void this.join();
   };
 
-  private readonly signIn = (fields: SignInFields): void => {
+  private signIn(fields: CallRequestSignInEvent['fields']): void {
     if (!this.room) this.formRoom = fields.room;
     if (!this.source() || this.login) {
       this.login = {
@@ -601,7 +532,7 @@ export class MatrixCallElement extends LitElement {
         deviceDisplayName: `matrix-call on ${location.host}`,
       };
     }
-  };
+  }
 
   /** The rarely shown views, or `undefined` while their chunk loads (it re-renders then). */
   private rare(): RareViews | undefined {
@@ -653,19 +584,17 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderSignIn() {
-    const views = this.rare();
-    if (!views) return this.renderStatus('', false);
+    if (!this.rare()) return this.renderStatus('', false);
     const error = this.call.snapshot?.error ?? this.call.error;
-    return views.signInView({
-      t: this.i18n,
-      needsAccount: !this.source() || !!this.login,
-      needsRoom: !this.room,
-      homeserver: this.login?.homeserver ?? this.homeserver,
-      username: this.login?.username ?? this.userId,
-      room: this.formRoom,
-      error: this.login ? error : undefined,
-      onSubmit: this.signIn,
-    });
+    return html`<call-sign-in
+      exportparts="sign-in, base:card"
+      ?needs-account=${!this.source() || !!this.login}
+      ?needs-room=${!this.room}
+      homeserver=${this.login?.homeserver ?? this.homeserver}
+      username=${this.login?.username ?? this.userId}
+      room=${this.formRoom}
+      .error=${this.login ? error : undefined}
+    ></call-sign-in>`;
   }
 
   /** "Alice is calling — Join" above the lobby, until it is answered, dismissed or expires. */
@@ -753,8 +682,7 @@ export class MatrixCallElement extends LitElement {
 
   private renderFailed() {
     const error = this.call.error;
-    const views = this.rare();
-    if (!views)
+    if (!this.rare())
       return this.renderStatus(
         error?.message ?? '',
         this.rareViewsFailed,
@@ -764,28 +692,18 @@ export class MatrixCallElement extends LitElement {
             </button>`
           : nothing,
       );
-    return views.failedView({
-      t: this.i18n,
-      error,
-      copyStatus: this.copyStatus,
-      onRetry: this.retry,
-      diagnostics: () => this.exportDiagnostics(),
-      onCopied: (status) => {
-        this.copyStatus = status;
-      },
-    });
+    return html`<call-failure
+      exportparts="error, base:card, retry-button, diagnostics-button"
+      .error=${error}
+      .diagnostics=${this.diagnostics}
+    ></call-failure>`;
   }
 
+  private readonly diagnostics = () => this.exportDiagnostics();
+
   private renderEnded() {
-    const views = this.rare();
-    if (!views) return this.renderStatus('', false);
-    return views.endedView({
-      t: this.i18n,
-      onRejoin: () => void this.join(),
-      onBack: () => {
-        this.ended = false;
-      },
-    });
+    if (!this.rare()) return this.renderStatus('', false);
+    return html`<call-ended exportparts="base:card"></call-ended>`;
   }
 }
 

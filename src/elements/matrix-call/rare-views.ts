@@ -1,36 +1,34 @@
 /**
- * The views of `<matrix-call>` that most visits never show: sign-in, the error view, the
- * "you left" view and the incoming-call banner. They load on first use (a chunk of their
- * own), which keeps the entry small.
+ * What most visits of `<matrix-call>` never show: the sign-in, error and "you left"
+ * screens and the banners above the lobby. They load on first use, as a chunk of their
+ * own, with their strings, which keeps the entry small.
  */
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, type TemplateResult } from 'lit';
 import type { MatrixCallError } from '../../core/errors.js';
 import type { IncomingCallNotification } from '../../core/types.js';
 import { addFallbackStrings, type Translator } from '../../i18n/index.js';
 import { enRare } from '../../i18n/en-rare.js';
+import { CallEndedElement } from '../call-ended/call-ended.js';
+import { CallFailureElement } from '../call-failure/call-failure.js';
+import { CallSignInElement } from '../call-sign-in/call-sign-in.js';
 import { icons } from '../shared/icons.js';
+import { rich } from '../shared/rich-text.js';
 
 addFallbackStrings(enRare);
 
-/** Only these views use these rules, so they come with them. */
-const style = html`<style>
-  .error {
-    padding: 10px 12px;
-    border-radius: 8px;
-    border-inline-start: 4px solid var(--_danger);
-    background: var(--_bg);
-  }
-  .actions {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--_gap);
-  }
-  .audience {
-    font-size: 13px;
-    font-weight: 700;
-    text-transform: uppercase;
-    color: var(--_muted);
-  }
+/** Registers the screens of this chunk (`<matrix-call>` does when it loads them), skipping defined tags. */
+export function defineRareScreens(registry: CustomElementRegistry = customElements): void {
+  const screens = {
+    'call-sign-in': CallSignInElement,
+    'call-failure': CallFailureElement,
+    'call-ended': CallEndedElement,
+  };
+  for (const [tag, ctor] of Object.entries(screens))
+    if (!registry.get(tag)) registry.define(tag, ctor);
+}
+
+/** Only the ring banner uses these rules, so they come with it. */
+const ringStyle = html`<style>
   .banner.ring {
     margin: var(--_gap) var(--_gap) 0;
     border-inline-start-color: var(--_accent);
@@ -59,160 +57,6 @@ const style = html`<style>
   }
 </style>`;
 
-/** Hints quote settings in `backticks`: show those as code. */
-export const rich = (text = '') =>
-  text.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part));
-
-export interface SignInFields {
-  homeserver: string;
-  username: string;
-  password: string;
-  room: string;
-}
-
-export interface SignInViewOptions {
-  t: Translator;
-  /** Ask for homeserver, username and password (else only the room). */
-  needsAccount: boolean;
-  /** Ask for the room. */
-  needsRoom: boolean;
-  homeserver: string;
-  username: string;
-  room: string;
-  error: MatrixCallError | undefined;
-  onSubmit: (fields: SignInFields) => void;
-}
-
-export function signInView(o: SignInViewOptions): TemplateResult {
-  const { t } = o;
-  const submit = (event: SubmitEvent) => {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    const field = (name: string, trim = true) => {
-      const value = data.get(name);
-      return typeof value === 'string' ? (trim ? value.trim() : value) : '';
-    };
-    o.onSubmit({
-      homeserver: field('homeserver'),
-      username: field('username'),
-      password: field('password', false),
-      room: field('room'),
-    });
-  };
-  return html`${style}
-    <div class="center">
-      <form part="card sign-in" class="card" @submit=${submit}>
-        <h2>${t.t('signInTitle')}</h2>
-        ${
-          o.error
-            ? html`<p class="error" role="alert">${o.error.message} ${rich(o.error.hint)}</p>`
-            : nothing
-        }
-        ${
-          o.needsAccount
-            ? html`<label
-                  >${t.t('homeserver')}
-                  <input
-                    name="homeserver"
-                    type="url"
-                    required
-                    autocomplete="url"
-                    placeholder="https://matrix.example.org"
-                    .value=${o.homeserver}
-                /></label>
-                <label
-                  >${t.t('username')}
-                  <input name="username" required autocomplete="username" .value=${o.username}
-                /></label>
-                <label
-                  >${t.t('accountPassword')}
-                  <input name="password" type="password" required autocomplete="current-password"
-                /></label>`
-            : nothing
-        }
-        ${
-          o.needsRoom
-            ? html`<label
-                >${t.t('roomAddress')}
-                <input name="room" required placeholder="#room:example.org" .value=${o.room}
-              /></label>`
-            : nothing
-        }
-        <button class="btn primary" type="submit">${t.t('signIn')}</button>
-      </form>
-    </div>`;
-}
-
-export interface FailedViewOptions {
-  t: Translator;
-  error: MatrixCallError | undefined;
-  copyStatus: string;
-  onRetry: () => void;
-  /** The diagnostics to copy (redacted JSON). */
-  diagnostics: () => string;
-  onCopied: (status: string) => void;
-}
-
-export function failedView(o: FailedViewOptions): TemplateResult {
-  const { t, error } = o;
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(o.diagnostics());
-      o.onCopied(t.t('copied'));
-    } catch {
-      o.onCopied(t.t('copyFailed'));
-    }
-  };
-  return html`${style}
-    <div class="center">
-      <div part="card error" class="card" role="alert">
-        <h2>${t.t(`error-${error?.reason ?? 'unknown'}`)}</h2>
-        <p>${error?.message}</p>
-        ${
-          error?.hint
-            ? html`<p class="audience">
-                  ${t.t(error.audience === 'admin' ? 'forAdmin' : 'forYou')}
-                </p>
-                <p class="muted">${rich(error.hint)}</p>`
-            : nothing
-        }
-        <div class="actions">
-          <button
-            part="retry-button"
-            class="btn ${error?.retryable === false ? '' : 'primary'}"
-            @click=${o.onRetry}
-          >
-            ${t.t('retry')}
-          </button>
-          <button part="diagnostics-button" class="btn" @click=${copy}>
-            ${t.t('copyDiagnostics')}
-          </button>
-        </div>
-        <p class="muted" role="status">${o.copyStatus}</p>
-      </div>
-    </div>`;
-}
-
-export interface EndedViewOptions {
-  t: Translator;
-  onRejoin: () => void;
-  onBack: () => void;
-}
-
-export function endedView(o: EndedViewOptions): TemplateResult {
-  const { t } = o;
-  return html`${style}
-    <div class="center">
-      <div part="card" class="card">
-        <h2>${t.t('callEnded')}</h2>
-        <div class="actions">
-          <button class="btn primary" @click=${o.onRejoin}>${t.t('rejoin')}</button>
-          <button class="btn" @click=${o.onBack}>${t.t('backToLobby')}</button>
-        </div>
-      </div>
-    </div>`;
-}
-
 export interface NoticeBannerOptions {
   t: Translator;
   error: MatrixCallError;
@@ -240,7 +84,7 @@ export interface RingBannerOptions {
 export function ringBanner(o: RingBannerOptions): TemplateResult {
   const { t, notification: n } = o;
   const name = n.senderName || n.sender;
-  return html`${style}
+  return html`${ringStyle}
     <div part="ring" class="banner ring" role="alert">
       <span class="ring-icon" aria-hidden="true"
         >${n.intent === 'audio' ? icons.mic : icons.camera}</span

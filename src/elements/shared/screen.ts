@@ -53,4 +53,9 @@ export const screen = css`
   .banner.info {
     border-color: var(--_accent);
   }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_gap);
+  }
 `;

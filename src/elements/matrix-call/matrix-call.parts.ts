@@ -1,0 +1,32 @@
+/** `exportparts` that re-export a child's parts, optionally renamed or prefixed. */
+const exported = (parts: string[], prefix = '') =>
+  parts.map((p) => (p.includes(':') ? p : `${p}:${prefix}${p}`)).join(', ');
+
+/** The parts of `<matrix-call>`'s children, re-exported so `matrix-call::part(…)` reaches them. */
+export const lobbyParts = exported(['base:lobby', 'preview', 'level', 'join-button']);
+export const headerParts = exported(['base:header', 'room-name', 'participant-count', 'e2ee-lock']);
+export const controlsParts = exported(
+  [
+    'base',
+    'button',
+    'microphone-button',
+    'camera-button',
+    'screen-share-button',
+    'device-button',
+    'device-menu',
+    'leave-button',
+  ],
+  'controls__',
+);
+export const gridParts = exported([
+  'tile',
+  'pip',
+  'spotlight',
+  'filmstrip',
+  'pagination',
+  'empty',
+  ...['base', 'video', 'avatar', 'name', 'muted-badge', 'quality', 'e2ee-badge', 'pin-button'].map(
+    (p) => `tile__${p}`,
+  ),
+  'base:grid__base',
+]);
