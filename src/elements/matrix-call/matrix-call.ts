@@ -18,7 +18,7 @@ import { TranslatorController } from '../../controller/translator-controller.js'
 import { Translator, type CallStringKey, type CallStrings } from '../../i18n/index.js';
 import { CallErrorEvent } from '../../events/call-error.js';
 import { CallRequestJoinEvent } from '../../events/call-request-join.js';
-import { CallRequestSignInEvent } from '../../events/call-request-sign-in.js';
+import type { CallRequestSignInEvent } from '../../events/call-request-sign-in.js';
 import { CallAudioElement } from '../call-audio/call-audio.js';
 import { CallControlsElement } from '../call-controls/call-controls.js';
 import { CallGridElement } from '../call-grid/call-grid.js';
@@ -424,9 +424,9 @@ export class MatrixCallElement extends LitElement {
   };
 
   private readonly onRequestSignIn = (event: Event) => {
-    if (!(event instanceof CallRequestSignInEvent)) return;
+    // Its class comes with the sign-in screen's chunk: not needed to read it.
     this.onRequest(() => {
-      this.signIn(event.fields);
+      this.signIn((event as CallRequestSignInEvent).fields);
     })(event);
   };
 
