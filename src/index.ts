@@ -22,7 +22,8 @@ export {
 export { CallSignInElement } from './elements/call-sign-in/call-sign-in.js';
 export { CallFailureElement } from './elements/call-failure/call-failure.js';
 export { CallEndedElement } from './elements/call-ended/call-ended.js';
-export type { MatrixCallView, MatrixCallIntent } from './elements/matrix-call/matrix-call.js';
+export type { MatrixCallIntent } from './elements/matrix-call/matrix-call.js';
+export type { MatrixCallView } from './elements/matrix-call/call-views.js';
 export type { CallLayout } from './elements/call-grid/call-grid.js';
 export { CallController } from './controller/call-controller.js';
 export { TranslatorController } from './controller/translator-controller.js';

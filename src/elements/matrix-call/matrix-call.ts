@@ -29,6 +29,9 @@ import { tokens } from '../shared/tokens.js';
 import { screen } from '../shared/screen.js';
 import { toggleState } from '../shared/media.js';
 import { callChanges, inCallPhases } from './call-changes.js';
+import { matrixCallViews, viewOf, type MatrixCallView } from './call-views.js';
+import { loadRareViews, RareViewsController } from './lazy-views.js';
+import { PhaseLabelController } from './phase-label.js';
 import { controlsParts, gridParts, headerParts, lobbyParts } from './matrix-call.parts.js';
 import { sessionInputNames, sessionOptions, sessionSource } from './session-options.js';
 import { styles } from './matrix-call.styles.js';
@@ -36,47 +39,8 @@ import { styles } from './matrix-call.styles.js';
 /** matrix-js-sdk's `MatrixClient`, named through the core so elements never import the SDK. */
 type MatrixClient = Extract<SessionSource, { kind: 'client' }>['client'];
 
-/** What `<matrix-call>` shows. */
-export type MatrixCallView =
-  'sign-in' | 'starting' | 'lobby' | 'connecting' | 'in-call' | 'failed' | 'ended';
-
 /** `start` or `join`, with `audio` (camera off) or `video`. */
 export type MatrixCallIntent = 'start-video' | 'start-audio' | 'join-video' | 'join-audio';
-
-const views: readonly MatrixCallView[] = [
-  'sign-in',
-  'starting',
-  'lobby',
-  'connecting',
-  'in-call',
-  'failed',
-  'ended',
-];
-
-/** Errors shown in the sign-in form rather than the error view. */
-const signInErrors = new Set(['login-failed', 'homeserver-unreachable', 'unknown-token']);
-
-/** A phase must last this long before its label shows, so fast joins do not flash. */
-const LABEL_DELAY_MS = 300;
-
-type RareViews = typeof import('./rare-views.js');
-let rareViews: RareViews | undefined;
-let rareLoading: Promise<RareViews> | undefined;
-
-/** Sign-in, error, "you left" and ring views: a chunk of their own, loaded once, on first need. */
-function loadRareViews(): Promise<RareViews> {
-  rareLoading ??= import('./rare-views.js').then(
-    (views) => {
-      views.defineRareScreens();
-      return (rareViews = views);
-    },
-    (error: unknown) => {
-      rareLoading = undefined; // try again next time
-      throw error;
-    },
-  );
-  return rareLoading;
-}
 
 /**
  * @summary A complete end-to-end-encrypted group call for one Matrix room: sign-in, lobby, call and errors.
@@ -244,11 +208,9 @@ export class MatrixCallElement extends LitElement {
   @state() private login?: PasswordLogin;
   @state() private formRoom = '';
   @state() private ended = false;
-  @state() private shownPhase = '';
   @state() private notice?: MatrixCallError;
   @state() private announcement = '';
   @state() private dismissedRing = '';
-  @state() private rareViewsFailed = false;
 
   private readonly call = new CallController(this, {
     session: () => this.session,
@@ -265,7 +227,8 @@ export class MatrixCallElement extends LitElement {
   private readonly reported = new WeakSet<MatrixCallError>();
   private readonly autoJoined = new WeakSet<CallSessionApi>();
   private inCall = false;
-  private labelTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly phaseLabel = new PhaseLabelController(this);
+  private readonly rare = new RareViewsController(this);
   private ringTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly language = new TranslatorController(this, {
     lang: () => this.lang,
@@ -288,20 +251,15 @@ export class MatrixCallElement extends LitElement {
   /** The view on screen. */
   get view(): MatrixCallView {
     const c = this.call;
-    const s = c.snapshot;
-    if (!s) return c.creating ? 'starting' : c.error ? 'failed' : 'sign-in';
-    const error = s.error ?? c.error;
-    if (s.status === 'failed')
-      return this.login && error && signInErrors.has(error.reason) ? 'sign-in' : 'failed';
-    if (s.status !== 'ready') return 'starting';
-    if (s.phase === 'failed') return 'failed';
-    if (inCallPhases.has(s.phase)) return 'in-call';
-    if (s.phase === 'idle' || s.phase === 'ended') {
-      if (this.ended && !this.returnToLobby) return 'ended';
-      if (this.skipLobby && c.session && !this.autoJoined.has(c.session)) return 'connecting';
-      return 'lobby';
-    }
-    return 'connecting';
+    return viewOf({
+      snapshot: c.snapshot,
+      creating: c.creating,
+      error: c.error,
+      signedInWithForm: !!this.login,
+      ended: this.ended,
+      returnToLobby: this.returnToLobby,
+      joinsWithoutLobby: this.skipLobby && !!c.session && !this.autoJoined.has(c.session),
+    });
   }
 
   /** The current call state, or `undefined` before there is a session. */
@@ -376,7 +334,6 @@ export class MatrixCallElement extends LitElement {
         addEventListener('pagehide', this.onPageHide);
       },
       hostDisconnected: () => {
-        clearTimeout(this.labelTimer);
         clearTimeout(this.ringTimer);
         removeEventListener('pagehide', this.onPageHide);
       },
@@ -426,7 +383,7 @@ export class MatrixCallElement extends LitElement {
   private readonly onRequestSignIn = (event: Event) => {
     // Its class comes with the sign-in screen's chunk: not needed to read it.
     this.onRequest(() => {
-      this.signIn((event as CallRequestSignInEvent).fields);
+      this.signIn((event as Event & Pick<CallRequestSignInEvent, 'fields'>).fields);
     })(event);
   };
 
@@ -443,7 +400,8 @@ export class MatrixCallElement extends LitElement {
       this.call.configure(this.session ? undefined : sessionOptions(this, this.form()));
     if (changed.has('lang') || changed.has('strings')) this.language.update();
     this.provideSession();
-    this.updateLabel(this.view, this.call.snapshot);
+    const s = this.call.snapshot;
+    this.phaseLabel.update(this.view === 'connecting' || s?.phase === 'reconnecting', s);
   }
 
   private provideSession(): void {
@@ -453,7 +411,7 @@ export class MatrixCallElement extends LitElement {
   private onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
     this.provideSession();
     // With a session the engine is loading anyway: fetch the error view now, while the network works.
-    if (!rareViews) void loadRareViews().catch(() => undefined);
+    void loadRareViews().catch(() => undefined);
     if (!prev) {
       this.inCall = inCallPhases.has(s.phase);
       return;
@@ -485,7 +443,7 @@ export class MatrixCallElement extends LitElement {
 
   protected override updated(): void {
     const view = this.view;
-    for (const name of views) toggleState(this.internals, name, name === view);
+    for (const name of matrixCallViews) toggleState(this.internals, name, name === view);
     const session = this.call.session;
     const s = this.call.snapshot;
     // After this update, not inside it: the session may answer synchronously.
@@ -495,22 +453,6 @@ export class MatrixCallElement extends LitElement {
         queueMicrotask(() => void this.join());
       }
     }
-  }
-
-  /** Shows a phase label once the phase has lasted LABEL_DELAY_MS. */
-  private updateLabel(view: MatrixCallView, s: CallSnapshot | undefined): void {
-    clearTimeout(this.labelTimer);
-    const waiting = view === 'connecting' || s?.phase === 'reconnecting';
-    if (!s || !waiting) {
-      this.shownPhase = '';
-      return;
-    }
-    const wait = s.phaseSince + LABEL_DELAY_MS - Date.now();
-    if (wait <= 0) this.shownPhase = s.phase;
-    else
-      this.labelTimer = setTimeout(() => {
-        this.requestUpdate();
-      }, wait + 1);
   }
 
   private readonly retry = (): void => {
@@ -532,20 +474,6 @@ export class MatrixCallElement extends LitElement {
         deviceDisplayName: `matrix-call on ${location.host}`,
       };
     }
-  }
-
-  /** The rarely shown views, or `undefined` while their chunk loads (it re-renders then). */
-  private rare(): RareViews | undefined {
-    if (!rareViews && !this.rareViewsFailed)
-      loadRareViews().then(
-        () => {
-          this.requestUpdate();
-        },
-        () => {
-          this.rareViewsFailed = true;
-        },
-      );
-    return rareViews;
   }
 
   override render() {
@@ -584,7 +512,7 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderSignIn() {
-    if (!this.rare()) return this.renderStatus('', false);
+    if (!this.rare.get()) return this.renderStatus('', false);
     const error = this.call.snapshot?.error ?? this.call.error;
     return html`<call-sign-in
       exportparts="sign-in, base:card"
@@ -602,7 +530,7 @@ export class MatrixCallElement extends LitElement {
     const n = s.incomingNotification;
     if (!n || n.eventId === this.dismissedRing || n.expiresAt <= Date.now()) return nothing;
     if (!s.callInProgress.active) return nothing;
-    const views = this.rare();
+    const views = this.rare.get();
     if (!views) return nothing;
     clearTimeout(this.ringTimer);
     this.ringTimer = setTimeout(
@@ -627,7 +555,7 @@ export class MatrixCallElement extends LitElement {
   /** A non-fatal error above the lobby or the call (its view comes with the rare views). */
   private renderNotice() {
     const error = this.notice;
-    const views = error && this.rare();
+    const views = error && this.rare.get();
     if (!error || !views) return nothing;
     return views.noticeBanner({
       t: this.i18n,
@@ -646,7 +574,7 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderConnecting() {
-    const phase = this.shownPhase;
+    const phase = this.phaseLabel.shown;
     const label = phase ? this.i18n.t(`phase-${phase}` as CallStringKey) : '';
     return this.renderStatus(
       label,
@@ -663,7 +591,7 @@ export class MatrixCallElement extends LitElement {
       <div class="call">
         <call-header exportparts=${headerParts}><slot name="header"></slot></call-header>
         ${
-          this.shownPhase === 'reconnecting'
+          this.phaseLabel.shown === 'reconnecting'
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
             : nothing
         }
@@ -682,11 +610,11 @@ export class MatrixCallElement extends LitElement {
 
   private renderFailed() {
     const error = this.call.error;
-    if (!this.rare())
+    if (!this.rare.get())
       return this.renderStatus(
         error?.message ?? '',
-        this.rareViewsFailed,
-        this.rareViewsFailed
+        this.rare.failed,
+        this.rare.failed
           ? html`<button part="retry-button" class="btn primary" @click=${this.retry}>
               ${this.i18n.t('retry')}
             </button>`
@@ -702,7 +630,7 @@ export class MatrixCallElement extends LitElement {
   private readonly diagnostics = () => this.exportDiagnostics();
 
   private renderEnded() {
-    if (!this.rare()) return this.renderStatus('', false);
+    if (!this.rare.get()) return this.renderStatus('', false);
     return html`<call-ended exportparts="base:card"></call-ended>`;
   }
 }
