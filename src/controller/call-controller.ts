@@ -68,52 +68,52 @@ export async function toCallError(thrown: unknown): Promise<MatrixCallError> {
  * ```
  */
 export class CallController implements ReactiveController {
-  private readonly host: ReactiveControllerHost;
-  private readonly options: CallControllerOptions;
-  private subscribed: CallSessionApi | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private owned: CallSessionApi | undefined;
-  private ownedOptions: CallSessionOptions | undefined;
-  private createId = 0;
-  private connected = false;
-  private joinAbort: AbortController | undefined;
-  private _snapshot: CallSnapshot | undefined;
-  private _error: MatrixCallError | undefined;
-  private _creating = false;
+  readonly #host: ReactiveControllerHost;
+  readonly #options: CallControllerOptions;
+  #subscribed: CallSessionApi | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #owned: CallSessionApi | undefined;
+  #ownedOptions: CallSessionOptions | undefined;
+  #createId = 0;
+  #connected = false;
+  #joinAbort: AbortController | undefined;
+  #_snapshot: CallSnapshot | undefined;
+  #_error: MatrixCallError | undefined;
+  #_creating = false;
 
   constructor(host: ReactiveControllerHost, options: CallControllerOptions = {}) {
-    this.options = options;
-    (this.host = host).addController(this);
+    this.#options = options;
+    (this.#host = host).addController(this);
   }
 
   /** The session in use: the explicit one if given, else the one this controller created. */
   get session(): CallSessionApi | undefined {
-    return this.subscribed;
+    return this.#subscribed;
   }
 
   /** The latest snapshot of `session`, or `undefined` without a session. */
   get snapshot(): CallSnapshot | undefined {
-    return this._snapshot;
+    return this.#_snapshot;
   }
 
   /** The last failed command's error, else the snapshot's error. */
   get error(): MatrixCallError | undefined {
-    return this._error ?? this._snapshot?.error;
+    return this.#_error ?? this.#_snapshot?.error;
   }
 
   /** Whether a session is being created (the engine may still be downloading). */
   get creating(): boolean {
-    return this._creating;
+    return this.#_creating;
   }
 
   /** Whether `session` was created here (and will be disposed here). */
   get ownsSession(): boolean {
-    return this.subscribed !== undefined && this.subscribed === this.owned;
+    return this.#subscribed !== undefined && this.#subscribed === this.#owned;
   }
 
   /** Whether a join is under way. */
   get joining(): boolean {
-    return this.joinAbort !== undefined;
+    return this.#joinAbort !== undefined;
   }
 
   /**
@@ -122,89 +122,89 @@ export class CallController implements ReactiveController {
    * new one; the same object (or a retry with `recreate`) keeps it.
    */
   configure(options: CallSessionOptions | undefined): void {
-    if (options === this.ownedOptions) return;
-    this.ownedOptions = options;
+    if (options === this.#ownedOptions) return;
+    this.#ownedOptions = options;
     this.recreate();
   }
 
   /** Disposes the created session and creates it again from the same options. */
   recreate(): void {
-    const id = ++this.createId;
-    const previous = this.owned;
-    this.owned = undefined;
-    this._creating = false;
+    const id = ++this.#createId;
+    const previous = this.#owned;
+    this.#owned = undefined;
+    this.#_creating = false;
     if (previous) void previous.dispose().catch(() => undefined);
-    const options = this.ownedOptions;
-    if (options && this.connected && !this.options.session?.()) {
-      this._creating = true;
-      this._error = undefined;
-      (this.options.create ?? loadAndCreateSession)(options).then(
+    const options = this.#ownedOptions;
+    if (options && this.#connected && !this.#options.session?.()) {
+      this.#_creating = true;
+      this.#_error = undefined;
+      (this.#options.create ?? loadAndCreateSession)(options).then(
         (session) => {
-          if (id !== this.createId) {
+          if (id !== this.#createId) {
             void session.dispose().catch(() => undefined);
             return;
           }
-          this._creating = false;
-          this.owned = session;
-          this.sync();
-          this.host.requestUpdate();
+          this.#_creating = false;
+          this.#owned = session;
+          this.#sync();
+          this.#host.requestUpdate();
         },
         async (thrown: unknown) => {
           const error = await toCallError(thrown);
-          if (id !== this.createId) return;
-          this._creating = false;
-          this.fail(error);
+          if (id !== this.#createId) return;
+          this.#_creating = false;
+          this.#fail(error);
         },
       );
     }
-    this.sync();
-    this.host.requestUpdate();
+    this.#sync();
+    this.#host.requestUpdate();
   }
 
   hostConnected(): void {
-    this.connected = true;
-    if (this.ownedOptions && !this.owned && !this._creating) this.recreate();
-    else this.sync();
+    this.#connected = true;
+    if (this.#ownedOptions && !this.#owned && !this.#_creating) this.recreate();
+    else this.#sync();
   }
 
   /** Picks up a changed explicit session before the host renders. */
   hostUpdate(): void {
-    this.sync();
+    this.#sync();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    this.detach();
+    this.#connected = false;
+    this.#detach();
     // A move in the DOM reconnects in the same task; only a real removal ends the call.
     queueMicrotask(() => {
-      if (this.connected) return;
-      this.createId++;
-      this._creating = false;
-      const owned = this.owned;
-      this.owned = undefined;
+      if (this.#connected) return;
+      this.#createId++;
+      this.#_creating = false;
+      const owned = this.#owned;
+      this.#owned = undefined;
       if (owned) void owned.dispose().catch(() => undefined);
     });
   }
 
   /** Signs in, syncs and finds the room. */
   start(): Promise<void> {
-    return this.run((s) => s.start());
+    return this.#run((s) => s.start());
   }
 
   /** Starts the camera and microphone for the lobby. */
   startPreview(): Promise<void> {
-    return this.run((s) => s.startPreview());
+    return this.#run((s) => s.startPreview());
   }
 
   stopPreview(): Promise<void> {
-    return this.run((s) => s.stopPreview());
+    return this.#run((s) => s.stopPreview());
   }
 
   /** Joins the call; a second join cancels the first. */
   join(options: JoinOptions = {}): Promise<void> {
-    this.joinAbort?.abort();
+    this.#joinAbort?.abort();
     const abort = new AbortController();
-    this.joinAbort = abort;
+    this.#joinAbort = abort;
     options.signal?.addEventListener(
       'abort',
       () => {
@@ -214,105 +214,105 @@ export class CallController implements ReactiveController {
     );
     const joinOptions: { signal: AbortSignal; displayName?: string } = { signal: abort.signal };
     if (options.displayName) joinOptions.displayName = options.displayName;
-    return this.run(
+    return this.#run(
       (s) => s.join(joinOptions),
-      () => this.joinAbort === abort,
+      () => this.#joinAbort === abort,
     ).finally(() => {
-      if (this.joinAbort === abort) {
-        this.joinAbort = undefined;
-        this.host.requestUpdate();
+      if (this.#joinAbort === abort) {
+        this.#joinAbort = undefined;
+        this.#host.requestUpdate();
       }
     });
   }
 
   /** Cancels a join under way. */
   cancelJoin(): void {
-    this.joinAbort?.abort();
+    this.#joinAbort?.abort();
   }
 
   /** Leaves the call (cancelling a join under way). */
   leave(): Promise<void> {
     this.cancelJoin();
-    return this.run((s) => s.leave());
+    return this.#run((s) => s.leave());
   }
 
   setMicrophoneEnabled(enabled: boolean): Promise<void> {
-    return this.run((s) => s.setMicrophoneEnabled(enabled));
+    return this.#run((s) => s.setMicrophoneEnabled(enabled));
   }
 
   setCameraEnabled(enabled: boolean): Promise<void> {
-    return this.run((s) => s.setCameraEnabled(enabled));
+    return this.#run((s) => s.setCameraEnabled(enabled));
   }
 
   setScreenShareEnabled(enabled: boolean): Promise<void> {
-    return this.run((s) => s.setScreenShareEnabled(enabled));
+    return this.#run((s) => s.setScreenShareEnabled(enabled));
   }
 
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    return this.run((s) => s.selectDevice(kind, deviceId));
+    return this.#run((s) => s.selectDevice(kind, deviceId));
   }
 
   /** Forgets the last command error. */
   clearError(): void {
-    this._error = undefined;
-    this.host.requestUpdate();
+    this.#_error = undefined;
+    this.#host.requestUpdate();
   }
 
-  private async run(
+  async #run(
     command: (session: CallSessionApi) => Promise<void>,
     current: () => boolean = () => true,
   ): Promise<void> {
-    const session = this.subscribed;
+    const session = this.#subscribed;
     if (!session) return;
-    this._error = undefined;
+    this.#_error = undefined;
     try {
       await command(session);
     } catch (thrown) {
       const error = await toCallError(thrown);
       // Drop results for a session that is gone or a command that was superseded.
-      if (session !== this.subscribed || !current() || error.reason === 'aborted') return;
-      this.fail(error);
+      if (session !== this.#subscribed || !current() || error.reason === 'aborted') return;
+      this.#fail(error);
     }
   }
 
-  private fail(error: MatrixCallError): void {
-    this._error = error;
-    this.options.onError?.(error);
-    this.host.requestUpdate();
+  #fail(error: MatrixCallError): void {
+    this.#_error = error;
+    this.#options.onError?.(error);
+    this.#host.requestUpdate();
   }
 
-  private sync(): void {
-    const next = this.connected ? (this.options.session?.() ?? this.owned) : undefined;
-    if (next === this.subscribed) return;
-    this.detach();
-    this.subscribed = next;
-    this._error = undefined;
+  #sync(): void {
+    const next = this.#connected ? (this.#options.session?.() ?? this.#owned) : undefined;
+    if (next === this.#subscribed) return;
+    this.#detach();
+    this.#subscribed = next;
+    this.#_error = undefined;
     if (!next) return;
-    this.unsubscribe = next.subscribe((snapshot) => {
-      this.receive(snapshot);
+    this.#unsubscribe = next.subscribe((snapshot) => {
+      this.#receive(snapshot);
     });
-    this.receive(next.snapshot);
-    if (this.options.autoStart && !started.has(next)) {
+    this.#receive(next.snapshot);
+    if (this.#options.autoStart && !started.has(next)) {
       started.add(next);
       const { status } = next.snapshot;
       if (status !== 'ready' && status !== 'failed') void this.start();
     }
   }
 
-  private detach(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.joinAbort?.abort();
-    this.joinAbort = undefined;
-    this.subscribed = undefined;
-    this._snapshot = undefined;
+  #detach(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#joinAbort?.abort();
+    this.#joinAbort = undefined;
+    this.#subscribed = undefined;
+    this.#_snapshot = undefined;
   }
 
-  private receive(snapshot: CallSnapshot): void {
-    const previous = this._snapshot;
+  #receive(snapshot: CallSnapshot): void {
+    const previous = this.#_snapshot;
     if (snapshot === previous) return;
-    this._snapshot = snapshot;
-    this.options.onSnapshot?.(snapshot, previous);
-    this.host.requestUpdate();
+    this.#_snapshot = snapshot;
+    this.#options.onSnapshot?.(snapshot, previous);
+    this.#host.requestUpdate();
   }
 }

@@ -22,7 +22,7 @@ export interface TranslatorControllerOptions {
  * answer for a language no longer wanted is dropped.
  */
 export class TranslatorController implements ReactiveController {
-  private request = 0;
+  #request = 0;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -38,14 +38,14 @@ export class TranslatorController implements ReactiveController {
   update(): void {
     const { lang: wanted, strings, onChange } = this.options;
     const lang = wanted() || this.host.closest('[lang]')?.getAttribute('lang') || 'en';
-    const request = ++this.request;
+    const request = ++this.#request;
     const base = baseLanguage(lang);
     if (base === 'en') {
       onChange(new Translator(lang, enCommon, strings()));
       return;
     }
     void loadStrings(base).then((table) => {
-      if (request === this.request) onChange(new Translator(lang, table, strings()));
+      if (request === this.#request) onChange(new Translator(lang, table, strings()));
     });
   }
 }

@@ -8,8 +8,8 @@ import { describe } from './discovery.js';
  * fetches each thumbnail once and hands the UI a local URL.
  */
 export class AvatarCache {
-  private readonly urls = new Map<string, string | null>();
-  private readonly pending = new Set<string>();
+  readonly #urls = new Map<string, string | null>();
+  readonly #pending = new Set<string>();
 
   constructor(
     private readonly client: MatrixClient,
@@ -20,14 +20,14 @@ export class AvatarCache {
   /** The blob URL if loaded; otherwise starts loading it and returns undefined. */
   get(mxc: string | null | undefined): string | undefined {
     if (!mxc?.startsWith('mxc://')) return undefined;
-    const known = this.urls.get(mxc);
+    const known = this.#urls.get(mxc);
     if (known !== undefined) return known ?? undefined;
-    if (!this.pending.has(mxc)) void this.load(mxc);
+    if (!this.#pending.has(mxc)) void this.#load(mxc);
     return undefined;
   }
 
-  private async load(mxc: string): Promise<void> {
-    this.pending.add(mxc);
+  async #load(mxc: string): Promise<void> {
+    this.#pending.add(mxc);
     try {
       const http = this.client.mxcUrlToHttp(mxc, 96, 96, 'crop', false, true, true);
       const token = this.client.getAccessToken();
@@ -37,18 +37,18 @@ export class AvatarCache {
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.urls.set(mxc, URL.createObjectURL(await response.blob()));
+      this.#urls.set(mxc, URL.createObjectURL(await response.blob()));
       this.onLoaded();
     } catch (error) {
-      this.urls.set(mxc, null); // don't retry on every render; initials stand in
+      this.#urls.set(mxc, null); // don't retry on every render; initials stand in
       this.log.debug('matrix', 'avatar unavailable', { error: describe(error) });
     } finally {
-      this.pending.delete(mxc);
+      this.#pending.delete(mxc);
     }
   }
 
   dispose(): void {
-    for (const url of this.urls.values()) if (url) URL.revokeObjectURL(url);
-    this.urls.clear();
+    for (const url of this.#urls.values()) if (url) URL.revokeObjectURL(url);
+    this.#urls.clear();
   }
 }

@@ -56,35 +56,35 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   readonly diagnostics: DiagnosticsLog;
   readonly options: CallSessionOptions;
 
-  private status: SessionStatus = SessionStatus.Starting;
-  private phase: CallPhase = CallPhase.Idle;
-  private phaseSince = Date.now();
-  private error: MatrixCallError | undefined;
+  #status: SessionStatus = SessionStatus.Starting;
+  #phase: CallPhase = CallPhase.Idle;
+  #phaseSince = Date.now();
+  #error: MatrixCallError | undefined;
   /** Set once signed in, even if finding the room then fails: dispose() must stop it. */
-  private matrix: MatrixSession | undefined;
+  #matrix: MatrixSession | undefined;
   private parts: CallParts | undefined;
-  private readonly media: LocalMedia;
-  private transport: Promise<DiscoveredTransport> | undefined;
-  private joinAbort: AbortController | undefined;
-  private startPromise: Promise<void> | undefined;
-  private readonly teardown: (() => void)[] = [];
-  private shownParticipants = new Map<string, CallParticipant>();
-  private current: CallSnapshot;
-  private updateQueued = false;
-  private disposed = false;
+  readonly #media: LocalMedia;
+  #transport: Promise<DiscoveredTransport> | undefined;
+  #joinAbort: AbortController | undefined;
+  #startPromise: Promise<void> | undefined;
+  readonly #teardown: (() => void)[] = [];
+  #shownParticipants = new Map<string, CallParticipant>();
+  #current: CallSnapshot;
+  #updateQueued = false;
+  #disposed = false;
 
   constructor(options: CallSessionOptions) {
     super();
     this.options = options;
     this.diagnostics = new DiagnosticsLog({ console: options.debug ?? false });
-    this.teardown.push(routeLivekitLogs(this.diagnostics));
+    this.#teardown.push(routeLivekitLogs(this.diagnostics));
     if (options.password) this.diagnostics.addSecret(options.password);
     const videoCall = options.intent !== 'audio';
-    this.media = new LocalMedia({
+    this.#media = new LocalMedia({
       log: this.diagnostics,
       onChange: () => {
-        this.changed();
-        this.emit(CallSessionEvent.LocalMediaChanged, this.media.state);
+        this.#changed();
+        this.emit(CallSessionEvent.LocalMediaChanged, this.#media.state);
       },
       onError: (error) => this.diagnostics.warn('media', error.message, { reason: error.reason }),
       microphoneEnabled: options.media?.microphoneEnabled ?? true,
@@ -93,11 +93,11 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       videoInputId: options.media?.videoInputId,
       audioOutputId: options.media?.audioOutputId,
     });
-    this.current = this.build();
+    this.#current = this.#build();
   }
 
   get snapshot(): CallSnapshot {
-    return this.current;
+    return this.#current;
   }
 
   subscribe(listener: (snapshot: CallSnapshot) => void): () => void {
@@ -115,64 +115,64 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
 
   /** Signs in, syncs and finds the room; afterwards the lobby has everything it needs. */
   start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.startPromise ??= this.doStart(options.signal).catch((error: unknown) => {
-      this.startPromise = undefined;
+    this.#startPromise ??= this.#doStart(options.signal).catch((error: unknown) => {
+      this.#startPromise = undefined;
       const mapped = MatrixCallError.from(error);
-      this.status = SessionStatus.Failed;
-      this.error = mapped;
+      this.#status = SessionStatus.Failed;
+      this.#error = mapped;
       this.diagnostics.error('session', `start failed: ${mapped.message}`, {
         reason: mapped.reason,
       });
-      this.changed();
+      this.#changed();
       this.emit(CallSessionEvent.Error, mapped);
       throw mapped;
     });
-    return this.startPromise;
+    return this.#startPromise;
   }
 
-  private async doStart(signal: AbortSignal | undefined): Promise<void> {
-    this.status = SessionStatus.Starting;
-    this.error = undefined;
-    this.changed();
+  async #doStart(signal: AbortSignal | undefined): Promise<void> {
+    this.#status = SessionStatus.Starting;
+    this.#error = undefined;
+    this.#changed();
     if (!this.options.room) throw MatrixCallError.invalidConfig('room');
     const started = performance.now();
     const log = this.diagnostics;
     const matrix = await openMatrixSession(this.options.source, log, signal, this.options.debug);
-    this.matrix = matrix;
+    this.#matrix = matrix;
     const room = await resolveRoom(matrix, this.options.room, log, signal);
-    this.parts = this.assemble(matrix, room);
+    this.parts = this.#assemble(matrix, room);
     log.info('session', 'room ready', {
       roomId: room.roomId,
       encryption: this.parts.encryption.mode,
       ms: Math.round(performance.now() - started),
     });
     // Discovery doesn't depend on joining: start it now so Join is quicker.
-    this.transport = this.discover();
-    this.transport.catch(() => undefined); // reported when join() awaits it
-    void this.media.refreshDevices();
+    this.#transport = this.#discover();
+    this.#transport.catch(() => undefined); // reported when join() awaits it
+    void this.#media.refreshDevices();
     warmUp(this.parts, log);
-    this.status = SessionStatus.Ready;
-    this.changed();
+    this.#status = SessionStatus.Ready;
+    this.#changed();
   }
 
   /** Creates the collaborators for a room, and follows what they report. */
-  private assemble(matrix: MatrixSession, room: CallParts['room']): CallParts {
+  #assemble(matrix: MatrixSession, room: CallParts['room']): CallParts {
     const parts = createCallParts({
       matrix,
       room,
       options: this.options,
       log: this.diagnostics,
-      inCall: () => this.isInCall(),
+      inCall: () => this.#isInCall(),
     });
     const { profiles, roomCall, incoming, encryption, connections } = parts;
     const changed = () => {
-      this.changed();
+      this.#changed();
     };
     // Our SFU or our membership is gone: leave the rest too, so nobody sees a ghost of us.
     const lost = (error: MatrixCallError) => {
-      if (!this.isInCall()) return;
-      void this.abandonJoin().then(() => {
-        this.fail(error);
+      if (!this.#isInCall()) return;
+      void this.#abandonJoin().then(() => {
+        this.#fail(error);
       });
     };
     profiles.on(RoomProfilesEvent.Changed, changed);
@@ -186,19 +186,19 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     roomCall.on(RoomCallEvent.Failed, lost);
     connections.on(SfuConnectionsEvent.OwnLost, lost);
     connections.on(SfuConnectionsEvent.OwnReconnecting, () => {
-      if (this.phase === CallPhase.Connected) this.setPhase(CallPhase.Reconnecting);
+      if (this.#phase === CallPhase.Connected) this.#setPhase(CallPhase.Reconnecting);
     });
     connections.on(SfuConnectionsEvent.OwnReconnected, () => {
-      if (this.phase === CallPhase.Reconnecting) this.setPhase(CallPhase.Connected);
+      if (this.#phase === CallPhase.Reconnecting) this.#setPhase(CallPhase.Connected);
     });
-    this.teardown.push(() => {
+    this.#teardown.push(() => {
       parts.dispose();
     });
     return parts;
   }
 
-  private discover(): Promise<DiscoveredTransport> {
-    const { matrix } = this.requireParts();
+  #discover(): Promise<DiscoveredTransport> {
+    const { matrix } = this.#requireParts();
     return discoverTransport({
       userId: matrix.userId,
       override: this.options.livekitServiceUrl,
@@ -208,11 +208,11 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   }
 
   async startPreview(): Promise<void> {
-    await this.media.startPreview();
+    await this.#media.startPreview();
   }
 
   async stopPreview(): Promise<void> {
-    await this.media.stopPreview();
+    await this.#media.stopPreview();
   }
 
   // ——— Join ————————————————————————————————————————————————————
@@ -224,17 +224,17 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
    */
   async join(options: { signal?: AbortSignal; displayName?: string } = {}): Promise<void> {
     if (
-      this.phase !== CallPhase.Idle &&
-      this.phase !== CallPhase.Ended &&
-      this.phase !== CallPhase.Failed
+      this.#phase !== CallPhase.Idle &&
+      this.#phase !== CallPhase.Ended &&
+      this.#phase !== CallPhase.Failed
     ) {
       throw MatrixCallError.invalidConfig('join(): already joining or in the call');
     }
     await this.start(options);
     const abort = new AbortController();
-    this.joinAbort = abort;
+    this.#joinAbort = abort;
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-    this.error = undefined;
+    this.#error = undefined;
     const timings: Record<string, number> = {};
     let mark = performance.now();
     const lap = (name: string) => {
@@ -243,10 +243,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       mark = now;
     };
     try {
-      const { matrix, room, profiles, roomCall, encryption, connections } = this.requireParts();
+      const { matrix, room, profiles, roomCall, encryption, connections } = this.#requireParts();
       if (encryption.mode !== 'none' && !isE2EESupported()) throw MatrixCallError.e2eeUnsupported();
 
-      this.setPhase(CallPhase.Discovering);
+      this.#setPhase(CallPhase.Discovering);
       const renamed = profiles.setOwnName(
         matrix.userId,
         options.displayName ?? this.options.displayName,
@@ -254,16 +254,16 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       // The OpenID token and discovery are independent round trips: run them together.
       const openId = matrix.client.getOpenIdToken() as Promise<OpenIdToken>;
       openId.catch(() => undefined);
-      this.transport ??= this.discover();
-      const transport = await this.transport.catch((error: unknown) => {
-        this.transport = undefined; // a later retry rediscovers
+      this.#transport ??= this.#discover();
+      const transport = await this.#transport.catch((error: unknown) => {
+        this.#transport = undefined; // a later retry rediscovers
         throw error;
       });
       const serviceUrl = transport.livekitServiceUrl;
       signal.throwIfAborted();
       lap('discovering');
 
-      this.setPhase(CallPhase.Authorizing);
+      this.#setPhase(CallPhase.Authorizing);
       const memberId = crypto.randomUUID();
       const grant = await fetchPublishGrant({
         serviceUrl,
@@ -279,7 +279,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       });
       lap('authorizing');
 
-      this.setPhase(CallPhase.Connecting);
+      this.#setPhase(CallPhase.Connecting);
       const keyProvider = await encryption.createKeyProvider();
       const participant = await connections.connectOwn(
         { serviceUrl, grant, keyProvider, worker: encryption.takeWorker(), memberId },
@@ -287,12 +287,12 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       );
       lap('connecting');
 
-      this.setPhase(CallPhase.Publishing);
-      await this.media.attach(participant);
+      this.#setPhase(CallPhase.Publishing);
+      await this.#media.attach(participant);
       signal.throwIfAborted();
       lap('publishing');
 
-      this.setPhase(CallPhase.Joining);
+      this.#setPhase(CallPhase.Joining);
       await renamed; // peers should see the new name with the membership
       await roomCall.join(
         {
@@ -308,19 +308,19 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       );
       lap('joining');
 
-      this.setPhase(CallPhase.Connected);
+      this.#setPhase(CallPhase.Connected);
       encryption.watchDecoding();
       connections.followRemoteSfus();
       this.diagnostics.info('session', 'joined the call', timings);
       this.emit(CallSessionEvent.Joined);
     } catch (error) {
       const mapped = MatrixCallError.from(error);
-      await this.abandonJoin();
-      if (mapped.reason === 'aborted' && this.disposed) throw mapped;
-      this.fail(mapped);
+      await this.#abandonJoin();
+      if (mapped.reason === 'aborted' && this.#disposed) throw mapped;
+      this.#fail(mapped);
       throw mapped;
     } finally {
-      if (this.joinAbort === abort) this.joinAbort = undefined;
+      if (this.#joinAbort === abort) this.#joinAbort = undefined;
     }
   }
 
@@ -331,15 +331,15 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   }
 
   /** Undo a partial join: no membership left behind, no LiveKit connection. */
-  private async abandonJoin(): Promise<void> {
-    await this.takeDown(LEAVE_BUDGET_MS, LEAVE_BUDGET_MS + 500);
+  async #abandonJoin(): Promise<void> {
+    await this.#takeDown(LEAVE_BUDGET_MS, LEAVE_BUDGET_MS + 500);
   }
 
   /**
    * Removes our membership and closes the connections within `budgetMs`, then
    * stops local media. Resolves whether the membership is gone already.
    */
-  private async takeDown(membershipBudgetMs: number, budgetMs: number): Promise<boolean> {
+  async #takeDown(membershipBudgetMs: number, budgetMs: number): Promise<boolean> {
     const parts = this.parts;
     parts?.encryption.stopWatching();
     const left = parts
@@ -353,7 +353,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
           () => new Error('leave timed out'),
         ).catch(() => false)
       : true;
-    await this.media.detach().catch(() => undefined);
+    await this.#media.detach().catch(() => undefined);
     parts?.encryption.reset();
     return left;
   }
@@ -367,78 +367,78 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
    */
   async leave(): Promise<void> {
     if (
-      this.phase === CallPhase.Idle ||
-      this.phase === CallPhase.Ended ||
-      this.phase === CallPhase.Leaving
+      this.#phase === CallPhase.Idle ||
+      this.#phase === CallPhase.Ended ||
+      this.#phase === CallPhase.Leaving
     )
       return;
-    if (this.phase === CallPhase.Failed) {
-      this.setPhase(CallPhase.Idle);
+    if (this.#phase === CallPhase.Failed) {
+      this.#setPhase(CallPhase.Idle);
       return;
     }
-    this.joinAbort?.abort();
-    this.setPhase(CallPhase.Leaving);
+    this.#joinAbort?.abort();
+    this.#setPhase(CallPhase.Leaving);
     const started = performance.now();
-    const left = await this.takeDown(LEAVE_BUDGET_MS - 200, LEAVE_BUDGET_MS);
+    const left = await this.#takeDown(LEAVE_BUDGET_MS - 200, LEAVE_BUDGET_MS);
     this.diagnostics.info(
       'membership',
       left ? 'left the call' : 'left the call (membership removal still pending)',
       { ms: Math.round(performance.now() - started) },
     );
-    this.setPhase(CallPhase.Ended);
+    this.#setPhase(CallPhase.Ended);
     this.emit(CallSessionEvent.Left, 'user');
   }
 
-  private fail(error: MatrixCallError): void {
-    this.error = error;
+  #fail(error: MatrixCallError): void {
+    this.#error = error;
     this.diagnostics.error('session', `call failed: ${error.message}`, { reason: error.reason });
-    this.setPhase(CallPhase.Failed);
+    this.#setPhase(CallPhase.Failed);
     this.emit(CallSessionEvent.Error, error);
     this.emit(CallSessionEvent.Left, 'error' satisfies LeaveReason);
   }
 
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.joinAbort?.abort();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#joinAbort?.abort();
     if (
-      this.phase !== CallPhase.Idle &&
-      this.phase !== CallPhase.Ended &&
-      this.phase !== CallPhase.Failed
+      this.#phase !== CallPhase.Idle &&
+      this.#phase !== CallPhase.Ended &&
+      this.#phase !== CallPhase.Failed
     ) {
       await this.leave().catch(() => undefined);
     }
-    await this.media.dispose();
-    for (const undo of this.teardown.splice(0)) undo();
-    const matrix = this.matrix;
+    await this.#media.dispose();
+    for (const undo of this.#teardown.splice(0)) undo();
+    const matrix = this.#matrix;
     if (matrix?.owned) {
       matrix.client.stopClient();
       this.diagnostics.info('matrix', 'stopped our Matrix client');
     }
-    this.status = SessionStatus.Stopped;
-    this.changed();
+    this.#status = SessionStatus.Stopped;
+    this.#changed();
     this.removeAllListeners();
   }
 
   // ——— Media controls —————————————————————————————————————————————
 
   async setMicrophoneEnabled(enabled: boolean): Promise<void> {
-    await this.mediaCommand(() => this.media.setMicrophoneEnabled(enabled));
+    await this.#mediaCommand(() => this.#media.setMicrophoneEnabled(enabled));
   }
 
   async setCameraEnabled(enabled: boolean): Promise<void> {
-    await this.mediaCommand(() => this.media.setCameraEnabled(enabled));
+    await this.#mediaCommand(() => this.#media.setCameraEnabled(enabled));
   }
 
   async setScreenShareEnabled(enabled: boolean): Promise<void> {
-    await this.mediaCommand(() => this.media.setScreenShareEnabled(enabled));
+    await this.#mediaCommand(() => this.#media.setScreenShareEnabled(enabled));
   }
 
   async selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    await this.mediaCommand(() => this.media.select(kind, deviceId));
+    await this.#mediaCommand(() => this.#media.select(kind, deviceId));
   }
 
-  private async mediaCommand(run: () => Promise<void>): Promise<void> {
+  async #mediaCommand(run: () => Promise<void>): Promise<void> {
     try {
       await run();
     } catch (error) {
@@ -458,62 +458,62 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
 
   // ——— Snapshot —————————————————————————————————————————————————————
 
-  private isInCall(): boolean {
-    return this.phase === CallPhase.Connected || this.phase === CallPhase.Reconnecting;
+  #isInCall(): boolean {
+    return this.#phase === CallPhase.Connected || this.#phase === CallPhase.Reconnecting;
   }
 
-  private setPhase(phase: CallPhase): void {
-    if (phase === this.phase) return;
-    const previous = this.phase;
-    this.phase = phase;
-    this.phaseSince = Date.now();
+  #setPhase(phase: CallPhase): void {
+    if (phase === this.#phase) return;
+    const previous = this.#phase;
+    this.#phase = phase;
+    this.#phaseSince = Date.now();
     if (phase === CallPhase.Connected || phase === CallPhase.Joining) this.parts?.incoming.clear();
     this.diagnostics.info('session', `phase ${phase}`);
-    this.changed();
+    this.#changed();
     this.emit(CallSessionEvent.PhaseChanged, phase, previous);
   }
 
   /** Batches changes into one new snapshot per microtask. */
-  private changed(): void {
-    if (this.updateQueued) return;
-    this.updateQueued = true;
+  #changed(): void {
+    if (this.#updateQueued) return;
+    this.#updateQueued = true;
     queueMicrotask(() => {
-      this.updateQueued = false;
-      const previous = this.shownParticipants;
-      this.current = this.build();
-      const next = new Map(this.current.participants.map((p) => [p.id, p]));
-      this.shownParticipants = next;
+      this.#updateQueued = false;
+      const previous = this.#shownParticipants;
+      this.#current = this.#build();
+      const next = new Map(this.#current.participants.map((p) => [p.id, p]));
+      this.#shownParticipants = next;
       for (const [id, p] of next)
         if (!previous.has(id) && !p.isLocal) this.emit(CallSessionEvent.ParticipantJoined, p);
       for (const [id, p] of previous)
         if (!next.has(id) && !p.isLocal) this.emit(CallSessionEvent.ParticipantLeft, p);
-      this.emit(CallSessionEvent.StateChanged, this.current);
+      this.emit(CallSessionEvent.StateChanged, this.#current);
     });
   }
 
-  private build(): CallSnapshot {
+  #build(): CallSnapshot {
     const p = this.parts;
-    const m = this.matrix;
+    const m = this.#matrix;
     return buildSnapshot({
-      status: this.status,
-      phase: this.phase,
-      phaseSince: this.phaseSince,
-      error: this.error,
+      status: this.#status,
+      phase: this.#phase,
+      phaseSince: this.#phaseSince,
+      error: this.#error,
       self: m && { userId: m.userId, deviceId: m.deviceId },
       room: p?.profiles.summary(),
       encryption: p?.encryption.mode ?? 'none',
       members: p?.roomCall.members ?? [],
       profileOf: p ? (userId) => p.profiles.of(userId) : noProfile,
       encryptionOf: p ? (identity) => p.encryption.stateOf(identity) : () => 'none',
-      local: this.media.state,
-      devices: this.media.devices,
+      local: this.#media.state,
+      devices: this.#media.devices,
       sfuLocal: p?.connections.localMedia(),
       sfuRemotes: p?.connections.remoteMedia() ?? new Map(),
       incoming: p?.incoming.current,
     });
   }
 
-  private requireParts(): CallParts {
+  #requireParts(): CallParts {
     if (!this.parts) throw MatrixCallError.invalidConfig('call start() first');
     return this.parts;
   }

@@ -57,26 +57,26 @@ export interface DiagnosticsLogOptions {
  * "copy diagnostics" exports, so nothing secret may survive into it.
  */
 export class DiagnosticsLog {
-  private readonly entries: DiagnosticsEntry[] = [];
-  private readonly secrets = new Set<string>();
-  private readonly capacity: number;
-  private readonly listeners = new Set<(entry: DiagnosticsEntry) => void>();
+  readonly #entries: DiagnosticsEntry[] = [];
+  readonly #secrets = new Set<string>();
+  readonly #capacity: number;
+  readonly #listeners = new Set<(entry: DiagnosticsEntry) => void>();
   echoToConsole: boolean;
 
   constructor(options: DiagnosticsLogOptions = {}) {
-    this.capacity = options.capacity ?? 2000;
+    this.#capacity = options.capacity ?? 2000;
     this.echoToConsole = options.console ?? false;
   }
 
   /** Remember a secret so every later entry that contains it is redacted. */
   addSecret(value: string | undefined): void {
     // Short values would redact ordinary words; real tokens are long.
-    if (value && value.length >= 8) this.secrets.add(value);
+    if (value && value.length >= 8) this.#secrets.add(value);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    for (const secret of this.#secrets) out = out.split(secret).join(REDACTED);
     for (const pattern of secretPatterns) {
       out = out.replace(pattern, (match, prefix?: string) =>
         typeof prefix === 'string' && match.startsWith(prefix) ? prefix + REDACTED : REDACTED,
@@ -96,13 +96,13 @@ export class DiagnosticsLog {
       category,
       level,
       message: this.redact(message),
-      fields: fields ? this.cleanFields(fields) : undefined,
+      fields: fields ? this.#cleanFields(fields) : undefined,
     };
-    this.entries.push(entry);
-    if (this.entries.length > this.capacity)
-      this.entries.splice(0, this.entries.length - this.capacity);
-    if (this.echoToConsole) this.echo(entry);
-    for (const listener of this.listeners) listener(entry);
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#capacity)
+      this.#entries.splice(0, this.#entries.length - this.#capacity);
+    if (this.echoToConsole) this.#echo(entry);
+    for (const listener of this.#listeners) listener(entry);
     return entry;
   }
 
@@ -121,12 +121,12 @@ export class DiagnosticsLog {
 
   /** Entries so far, oldest first, optionally for one category. */
   list(category?: DiagnosticsCategory): readonly DiagnosticsEntry[] {
-    return category ? this.entries.filter((e) => e.category === category) : [...this.entries];
+    return category ? this.#entries.filter((e) => e.category === category) : [...this.#entries];
   }
 
   onEntry(listener: (entry: DiagnosticsEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The whole log as pretty JSON, for "copy diagnostics". */
@@ -135,16 +135,16 @@ export class DiagnosticsLog {
       exportedAt: new Date().toISOString(),
       userAgent: (globalThis.navigator as Navigator | undefined)?.userAgent,
       ...context,
-      entries: this.entries.map((e) => ({ ...e, time: new Date(e.time).toISOString() })),
+      entries: this.#entries.map((e) => ({ ...e, time: new Date(e.time).toISOString() })),
     };
     return this.redact(JSON.stringify(doc, null, 2));
   }
 
   clear(): void {
-    this.entries.length = 0;
+    this.#entries.length = 0;
   }
 
-  private cleanFields(fields: Record<string, unknown>): Record<string, DiagnosticsValue> {
+  #cleanFields(fields: Record<string, unknown>): Record<string, DiagnosticsValue> {
     const out: Record<string, DiagnosticsValue> = {};
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
@@ -163,7 +163,7 @@ export class DiagnosticsLog {
     return out;
   }
 
-  private echo(entry: DiagnosticsEntry): void {
+  #echo(entry: DiagnosticsEntry): void {
     const line = `[matrix-call:${entry.category}] ${entry.message}`;
     const method = entry.level === 'debug' ? 'debug' : entry.level;
     if (entry.fields) console[method](line, entry.fields);

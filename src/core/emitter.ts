@@ -5,7 +5,7 @@ type Listener = (...args: never[]) => void;
  * `onListenerError`, so one faulty subscriber never breaks the call.
  */
 export class TypedEmitter<Events extends { [K in keyof Events]: Listener }> {
-  private readonly listeners = new Map<keyof Events, Set<Listener>>();
+  readonly #listeners = new Map<keyof Events, Set<Listener>>();
 
   /** Receives errors thrown by listeners. */
   protected onListenerError(error: unknown, event: keyof Events): void {
@@ -13,19 +13,19 @@ export class TypedEmitter<Events extends { [K in keyof Events]: Listener }> {
   }
 
   on<E extends keyof Events>(event: E, listener: Events[E]): this {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
     set.add(listener);
     return this;
   }
 
   off<E extends keyof Events>(event: E, listener: Events[E]): this {
-    this.listeners.get(event)?.delete(listener);
+    this.#listeners.get(event)?.delete(listener);
     return this;
   }
 
   protected emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): void {
-    const set = this.listeners.get(event);
+    const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
       try {
@@ -37,6 +37,6 @@ export class TypedEmitter<Events extends { [K in keyof Events]: Listener }> {
   }
 
   protected removeAllListeners(): void {
-    this.listeners.clear();
+    this.#listeners.clear();
   }
 }

@@ -36,30 +36,30 @@ export interface IncomingCallsOptions {
  * decrypt, and keeps the current one until it expires or is cleared.
  */
 export class IncomingCalls extends TypedEmitter<IncomingCallsEventMap> {
-  private incoming: IncomingCallNotification | undefined;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly undo: () => void;
+  #incoming: IncomingCallNotification | undefined;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #undo: () => void;
 
   constructor(private readonly options: IncomingCallsOptions) {
     super();
     const onTimeline = (event: MatrixEvent) => {
-      this.onEvent(event);
+      this.#onEvent(event);
     };
     options.room.on(RoomEvent.Timeline, onTimeline);
-    this.undo = () => options.room.off(RoomEvent.Timeline, onTimeline);
+    this.#undo = () => options.room.off(RoomEvent.Timeline, onTimeline);
   }
 
   get current(): IncomingCallNotification | undefined {
-    return this.incoming;
+    return this.#incoming;
   }
 
   clear(): void {
-    if (!this.incoming) return;
-    this.incoming = undefined;
+    if (!this.#incoming) return;
+    this.#incoming = undefined;
     this.emit(IncomingCallsEvent.Changed);
   }
 
-  private onEvent(event: MatrixEvent): void {
+  #onEvent(event: MatrixEvent): void {
     if (
       event.isBeingDecrypted() ||
       event.isDecryptionFailure() ||
@@ -67,7 +67,7 @@ export class IncomingCalls extends TypedEmitter<IncomingCallsEventMap> {
     ) {
       if (event.isEncrypted() && !event.isDecryptionFailure()) {
         event.once(MatrixEventEvent.Decrypted, () => {
-          this.onEvent(event);
+          this.#onEvent(event);
         });
       }
       return;
@@ -76,7 +76,7 @@ export class IncomingCalls extends TypedEmitter<IncomingCallsEventMap> {
     const { room, ownUserId, log, muted } = this.options;
     const notification = parseIncomingNotification(event, room, ownUserId);
     if (!notification || muted()) return;
-    this.incoming = notification;
+    this.#incoming = notification;
     log.info('session', 'incoming call notification', {
       sender: notification.sender,
       type: notification.type,
@@ -85,18 +85,18 @@ export class IncomingCalls extends TypedEmitter<IncomingCallsEventMap> {
     this.emit(IncomingCallsEvent.Incoming, notification);
     const timer = setTimeout(
       () => {
-        this.timers.delete(timer);
-        if (this.incoming === notification) this.clear();
+        this.#timers.delete(timer);
+        if (this.#incoming === notification) this.clear();
       },
       Math.max(0, notification.expiresAt - Date.now()),
     );
-    this.timers.add(timer);
+    this.#timers.add(timer);
   }
 
   dispose(): void {
-    this.undo();
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.#undo();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     this.removeAllListeners();
   }
 }

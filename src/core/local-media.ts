@@ -70,16 +70,16 @@ export class LocalMedia {
   devices: CallDevices = emptyDevices;
   audioLevel = 0;
 
-  private previewVideo: LocalVideoTrack | undefined;
-  private previewAudio: LocalAudioTrack | undefined;
-  private participant: LocalParticipant | undefined;
-  private analyser:
+  #previewVideo: LocalVideoTrack | undefined;
+  #previewAudio: LocalAudioTrack | undefined;
+  #participant: LocalParticipant | undefined;
+  #analyser:
     | { track: MediaStreamTrack; calculateVolume: () => number; cleanup: () => Promise<void> }
     | undefined;
-  private levelTimer: ReturnType<typeof setInterval> | undefined;
-  private previewing = false;
-  private readonly onDeviceChange = () => void this.refreshDevices();
-  private disposed = false;
+  #levelTimer: ReturnType<typeof setInterval> | undefined;
+  #previewing = false;
+  readonly #onDeviceChange = () => void this.refreshDevices();
+  #disposed = false;
 
   constructor(private readonly options: LocalMediaOptions) {
     this.microphoneEnabled = options.microphoneEnabled ?? true;
@@ -88,13 +88,13 @@ export class LocalMedia {
     this.videoInputId = options.videoInputId;
     this.audioOutputId = options.audioOutputId;
     // Device hot-plug: keep the pickers current and fall back when the selected device goes away.
-    navigator.mediaDevices.addEventListener('devicechange', this.onDeviceChange);
+    navigator.mediaDevices.addEventListener('devicechange', this.#onDeviceChange);
   }
 
   get state(): LocalMediaState {
-    const camera = this.cameraTrack();
-    const microphone = this.microphoneTrack();
-    const screen = this.participant?.getTrackPublication(Track.Source.ScreenShare);
+    const camera = this.#cameraTrack();
+    const microphone = this.#microphoneTrack();
+    const screen = this.#participant?.getTrackPublication(Track.Source.ScreenShare);
     return {
       microphoneEnabled: this.microphoneEnabled,
       cameraEnabled: this.cameraEnabled,
@@ -110,18 +110,18 @@ export class LocalMedia {
     };
   }
 
-  private cameraTrack(): LocalVideoTrack | undefined {
-    const published = this.participant?.getTrackPublication(Track.Source.Camera)?.videoTrack;
-    return published ?? this.previewVideo;
+  #cameraTrack(): LocalVideoTrack | undefined {
+    const published = this.#participant?.getTrackPublication(Track.Source.Camera)?.videoTrack;
+    return published ?? this.#previewVideo;
   }
 
-  private microphoneTrack(): LocalAudioTrack | undefined {
-    const published = this.participant?.getTrackPublication(Track.Source.Microphone)?.audioTrack;
-    return published ?? this.previewAudio;
+  #microphoneTrack(): LocalAudioTrack | undefined {
+    const published = this.#participant?.getTrackPublication(Track.Source.Microphone)?.audioTrack;
+    return published ?? this.#previewAudio;
   }
 
   async refreshDevices(): Promise<void> {
-    if (this.disposed) return;
+    if (this.#disposed) return;
     let list: MediaDeviceInfo[];
     try {
       list = await navigator.mediaDevices.enumerateDevices();
@@ -164,20 +164,20 @@ export class LocalMedia {
 
   /** Starts camera and microphone (as enabled) without publishing, for the lobby. */
   async startPreview(): Promise<void> {
-    this.previewing = true;
-    await Promise.all([this.ensurePreviewCamera(), this.ensurePreviewMicrophone()]);
+    this.#previewing = true;
+    await Promise.all([this.#ensurePreviewCamera(), this.#ensurePreviewMicrophone()]);
     await this.refreshDevices(); // labels become readable once permission is granted
   }
 
   async stopPreview(): Promise<void> {
-    this.previewing = false;
-    await this.releasePreview();
+    this.#previewing = false;
+    await this.#releasePreview();
   }
 
-  private async ensurePreviewCamera(): Promise<void> {
-    if (!this.cameraEnabled || this.previewVideo || this.participant) return;
+  async #ensurePreviewCamera(): Promise<void> {
+    if (!this.cameraEnabled || this.#previewVideo || this.#participant) return;
     try {
-      this.previewVideo = await createLocalVideoTrack({
+      this.#previewVideo = await createLocalVideoTrack({
         ...cameraCapture,
         deviceId: this.videoInputId,
       });
@@ -189,14 +189,14 @@ export class LocalMedia {
     this.options.onChange();
   }
 
-  private async ensurePreviewMicrophone(): Promise<void> {
-    if (!this.microphoneEnabled || this.previewAudio || this.participant) return;
+  async #ensurePreviewMicrophone(): Promise<void> {
+    if (!this.microphoneEnabled || this.#previewAudio || this.#participant) return;
     try {
-      this.previewAudio = await createLocalAudioTrack({
+      this.#previewAudio = await createLocalAudioTrack({
         ...microphoneCapture,
         deviceId: this.audioInputId,
       });
-      this.startLevelMeter(this.previewAudio.mediaStreamTrack);
+      this.#startLevelMeter(this.#previewAudio.mediaStreamTrack);
       this.options.log.info('media', 'microphone preview started');
     } catch (error) {
       this.microphoneEnabled = false;
@@ -205,11 +205,11 @@ export class LocalMedia {
     this.options.onChange();
   }
 
-  private async releasePreview(): Promise<void> {
-    this.stopLevelMeter();
-    const tracks = [this.previewVideo, this.previewAudio];
-    this.previewVideo = undefined;
-    this.previewAudio = undefined;
+  async #releasePreview(): Promise<void> {
+    this.#stopLevelMeter();
+    const tracks = [this.#previewVideo, this.#previewAudio];
+    this.#previewVideo = undefined;
+    this.#previewAudio = undefined;
     for (const track of tracks) track?.stop();
     await Promise.resolve();
     this.options.onChange();
@@ -220,11 +220,11 @@ export class LocalMedia {
    * user turned off in the lobby stay off.
    */
   async attach(participant: LocalParticipant): Promise<void> {
-    this.participant = participant;
-    const video = this.previewVideo;
-    const audio = this.previewAudio;
-    this.previewVideo = undefined;
-    this.previewAudio = undefined;
+    this.#participant = participant;
+    const video = this.#previewVideo;
+    const audio = this.#previewAudio;
+    this.#previewVideo = undefined;
+    this.#previewAudio = undefined;
     const publish = async (
       kind: 'camera' | 'microphone',
       enabled: boolean,
@@ -259,26 +259,26 @@ export class LocalMedia {
       publish('microphone', this.microphoneEnabled, audio),
       publish('camera', this.cameraEnabled, video),
     ]);
-    const mic = this.microphoneTrack();
-    if (mic) this.startLevelMeter(mic.mediaStreamTrack);
-    else this.stopLevelMeter();
+    const mic = this.#microphoneTrack();
+    if (mic) this.#startLevelMeter(mic.mediaStreamTrack);
+    else this.#stopLevelMeter();
     this.options.onChange();
   }
 
   /** After leaving: forget the room; the lobby preview comes back if it was on. */
   async detach(): Promise<void> {
-    this.participant = undefined;
-    this.stopLevelMeter();
-    if (this.previewing)
-      await Promise.all([this.ensurePreviewCamera(), this.ensurePreviewMicrophone()]);
+    this.#participant = undefined;
+    this.#stopLevelMeter();
+    if (this.#previewing)
+      await Promise.all([this.#ensurePreviewCamera(), this.#ensurePreviewMicrophone()]);
     this.options.onChange();
   }
 
   async setMicrophoneEnabled(enabled: boolean): Promise<void> {
     this.microphoneEnabled = enabled;
-    if (this.participant) {
+    if (this.#participant) {
       try {
-        await this.participant.setMicrophoneEnabled(enabled, {
+        await this.#participant.setMicrophoneEnabled(enabled, {
           ...microphoneCapture,
           deviceId: this.audioInputId,
         });
@@ -287,14 +287,14 @@ export class LocalMedia {
         this.options.onChange();
         throw mediaError('microphone', error);
       }
-      const mic = this.microphoneTrack();
-      if (mic && enabled) this.startLevelMeter(mic.mediaStreamTrack);
+      const mic = this.#microphoneTrack();
+      if (mic && enabled) this.#startLevelMeter(mic.mediaStreamTrack);
     } else if (enabled) {
-      if (this.previewing) await this.ensurePreviewMicrophone();
+      if (this.#previewing) await this.#ensurePreviewMicrophone();
     } else {
-      this.stopLevelMeter();
-      this.previewAudio?.stop();
-      this.previewAudio = undefined;
+      this.#stopLevelMeter();
+      this.#previewAudio?.stop();
+      this.#previewAudio = undefined;
     }
     this.options.log.info('media', enabled ? 'microphone on' : 'microphone off');
     this.options.onChange();
@@ -302,9 +302,9 @@ export class LocalMedia {
 
   async setCameraEnabled(enabled: boolean): Promise<void> {
     this.cameraEnabled = enabled;
-    if (this.participant) {
+    if (this.#participant) {
       try {
-        await this.participant.setCameraEnabled(enabled, {
+        await this.#participant.setCameraEnabled(enabled, {
           ...cameraCapture,
           deviceId: this.videoInputId,
         });
@@ -314,20 +314,20 @@ export class LocalMedia {
         throw mediaError('camera', error);
       }
     } else if (enabled) {
-      if (this.previewing) await this.ensurePreviewCamera();
+      if (this.#previewing) await this.#ensurePreviewCamera();
     } else {
-      this.previewVideo?.stop();
-      this.previewVideo = undefined;
+      this.#previewVideo?.stop();
+      this.#previewVideo = undefined;
     }
     this.options.log.info('media', enabled ? 'camera on' : 'camera off');
     this.options.onChange();
   }
 
   async setScreenShareEnabled(enabled: boolean): Promise<void> {
-    if (!this.participant)
+    if (!this.#participant)
       throw MatrixCallError.invalidConfig('screen sharing needs a joined call');
     try {
-      await this.participant.setScreenShareEnabled(enabled, {
+      await this.#participant.setScreenShareEnabled(enabled, {
         audio: true,
         selfBrowserSurface: 'exclude',
       });
@@ -347,7 +347,7 @@ export class LocalMedia {
     }
     if (kind === 'audioinput') this.audioInputId = deviceId;
     else this.videoInputId = deviceId;
-    const track = kind === 'audioinput' ? this.microphoneTrack() : this.cameraTrack();
+    const track = kind === 'audioinput' ? this.#microphoneTrack() : this.#cameraTrack();
     if (track && deviceId) {
       try {
         // The published track keeps its SID; only its source changes.
@@ -355,7 +355,7 @@ export class LocalMedia {
           ...(kind === 'audioinput' ? microphoneCapture : cameraCapture),
           deviceId,
         });
-        if (kind === 'audioinput') this.startLevelMeter(track.mediaStreamTrack);
+        if (kind === 'audioinput') this.#startLevelMeter(track.mediaStreamTrack);
       } catch (error) {
         throw mediaError(kind === 'audioinput' ? 'microphone' : 'camera', error);
       }
@@ -364,17 +364,17 @@ export class LocalMedia {
     this.options.onChange();
   }
 
-  private startLevelMeter(track: MediaStreamTrack): void {
-    if (this.analyser?.track === track) return;
-    this.stopLevelMeter();
-    const source = this.microphoneTrack();
+  #startLevelMeter(track: MediaStreamTrack): void {
+    if (this.#analyser?.track === track) return;
+    this.#stopLevelMeter();
+    const source = this.#microphoneTrack();
     if (!source) return;
     try {
       const analyser = createAudioAnalyser(source, {
         cloneTrack: true,
         smoothingTimeConstant: 0.6,
       });
-      this.analyser = {
+      this.#analyser = {
         track,
         calculateVolume: analyser.calculateVolume,
         cleanup: analyser.cleanup,
@@ -383,8 +383,8 @@ export class LocalMedia {
       this.options.log.warn('media', 'no microphone level meter', { error: describe(error) });
       return;
     }
-    this.levelTimer = setInterval(() => {
-      const level = Math.min(1, (this.analyser?.calculateVolume() ?? 0) * 1.5);
+    this.#levelTimer = setInterval(() => {
+      const level = Math.min(1, (this.#analyser?.calculateVolume() ?? 0) * 1.5);
       // Only report changes a meter can show; saves re-rendering on silence.
       if (Math.abs(level - this.audioLevel) > 0.02) {
         this.audioLevel = level;
@@ -393,20 +393,20 @@ export class LocalMedia {
     }, 100);
   }
 
-  private stopLevelMeter(): void {
-    if (this.levelTimer !== undefined) clearInterval(this.levelTimer);
-    this.levelTimer = undefined;
-    const analyser = this.analyser;
-    this.analyser = undefined;
+  #stopLevelMeter(): void {
+    if (this.#levelTimer !== undefined) clearInterval(this.#levelTimer);
+    this.#levelTimer = undefined;
+    const analyser = this.#analyser;
+    this.#analyser = undefined;
     this.audioLevel = 0;
     void analyser?.cleanup().catch(() => undefined);
   }
 
   async dispose(): Promise<void> {
-    this.disposed = true;
-    navigator.mediaDevices.removeEventListener('devicechange', this.onDeviceChange);
-    this.participant = undefined;
-    await this.releasePreview();
+    this.#disposed = true;
+    navigator.mediaDevices.removeEventListener('devicechange', this.#onDeviceChange);
+    this.#participant = undefined;
+    await this.#releasePreview();
   }
 }
 

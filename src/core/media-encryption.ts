@@ -44,14 +44,14 @@ interface Trouble {
  */
 export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   readonly mode: EncryptionMode;
-  private provider: BaseKeyProvider | undefined;
-  private spareWorker: Worker | undefined;
-  private readonly keyIndex = new Map<string, number>();
-  private readonly trouble = new Map<string, Trouble>();
+  #provider: BaseKeyProvider | undefined;
+  #spareWorker: Worker | undefined;
+  readonly #keyIndex = new Map<string, number>();
+  readonly #trouble = new Map<string, Trouble>();
   /** Last video frame count per remote track, and when it was read. */
-  private readonly frames = new Map<string, { frames: number; at: number }>();
-  private tick = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  readonly #frames = new Map<string, { frames: number; at: number }>();
+  #tick = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: MediaEncryptionOptions) {
     super();
@@ -59,14 +59,14 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   }
 
   get keyProvider(): BaseKeyProvider | undefined {
-    return this.provider;
+    return this.#provider;
   }
 
   /** Starts the E2EE worker (a ~100 KB script to fetch and parse) ahead of the join. */
   prepare(): void {
     if (this.mode === 'none') return;
     try {
-      this.spareWorker ??= createE2eeWorker(this.options.e2eeWorkerUrl);
+      this.#spareWorker ??= createE2eeWorker(this.options.e2eeWorkerUrl);
     } catch (error) {
       this.options.log.debug('e2ee', 'could not start the E2EE worker early', {
         error: describe(error),
@@ -76,30 +76,30 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
 
   /** The worker started by `prepare()`, handed over once. */
   takeWorker(): Worker | undefined {
-    const worker = this.spareWorker;
-    this.spareWorker = undefined;
+    const worker = this.#spareWorker;
+    this.#spareWorker = undefined;
     return worker;
   }
 
   /** A new key provider for this call (none without encryption). */
   async createKeyProvider(): Promise<BaseKeyProvider | undefined> {
     const { log, password } = this.options;
-    if (this.mode === 'none') return (this.provider = undefined);
+    if (this.mode === 'none') return (this.#provider = undefined);
     if (this.mode === 'shared-secret') {
-      this.provider = await createSharedSecretKeyProvider(password ?? '');
+      this.#provider = await createSharedSecretKeyProvider(password ?? '');
       log.info('e2ee', 'shared-secret E2EE (PBKDF2)', {
         secretFingerprint: await fingerprint(password ?? ''),
       });
-      return this.provider;
+      return this.#provider;
     }
     log.info('e2ee', 'per-participant E2EE (keys over Olm to-device)');
-    return (this.provider = new MatrixKeyProvider());
+    return (this.#provider = new MatrixKeyProvider());
   }
 
   /** A media key from MatrixRTC, for a participant (or ourselves). */
   async onKey(key: Uint8Array<ArrayBuffer>, index: number, identity: string): Promise<void> {
     const { log, ownIdentity } = this.options;
-    const provider = this.provider;
+    const provider = this.#provider;
     const fp = await fingerprint(key);
     if (!(provider instanceof MatrixKeyProvider)) {
       log.debug('keys', 'media key arrived outside a per-participant call', {
@@ -121,8 +121,8 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       keyIndex: index,
       keyFingerprint: fp,
     });
-    this.keyIndex.set(identity, index);
-    this.trouble.delete(identity); // a new key is worth another try
+    this.#keyIndex.set(identity, index);
+    this.#trouble.delete(identity); // a new key is worth another try
     this.emit(MediaEncryptionEvent.Changed);
   }
 
@@ -141,7 +141,7 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       log.debug('e2ee', 'own media waiting for its first key');
       return;
     }
-    this.trouble.set(identity, { reason, at: Date.now() });
+    this.#trouble.set(identity, { reason, at: Date.now() });
     log.warn(
       'e2ee',
       reason === 'missing' ? 'no key for incoming media' : 'cannot decrypt incoming media',
@@ -153,9 +153,9 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   stateOf(identity: string): ParticipantEncryptionState {
     if (this.mode === 'none') return 'none';
     if (identity === this.options.ownIdentity) return 'ok';
-    const trouble = this.trouble.get(identity);
+    const trouble = this.#trouble.get(identity);
     if (trouble?.reason === 'invalid') return 'key-invalid';
-    if (this.mode === 'per-participant' && !this.keyIndex.has(identity)) return 'waiting-for-key';
+    if (this.mode === 'per-participant' && !this.#keyIndex.has(identity)) return 'waiting-for-key';
     if (trouble?.reason === 'missing') return 'waiting-for-key';
     return 'ok';
   }
@@ -163,21 +163,21 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   /** Starts watching decoding (while in the call). */
   watchDecoding(): void {
     this.stopWatching();
-    this.timer = setInterval(() => void this.poll(), STATS_INTERVAL_MS);
+    this.#timer = setInterval(() => void this.#poll(), STATS_INTERVAL_MS);
   }
 
   stopWatching(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Forgets the call's keys and troubles (after leaving). */
   reset(): void {
     this.stopWatching();
-    this.keyIndex.clear();
-    this.trouble.clear();
-    this.frames.clear();
-    this.provider = undefined;
+    this.#keyIndex.clear();
+    this.#trouble.clear();
+    this.#frames.clear();
+    this.#provider = undefined;
   }
 
   dispose(): void {
@@ -190,18 +190,18 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
    * Frames decoding again means decryption works again: clear the trouble flag, so the
    * tile shows the video within a second of the key working (not up to 2 s later).
    */
-  private async poll(): Promise<void> {
-    if (this.trouble.size === 0 && this.tick++ % STATS_IDLE_TICKS !== 0) return;
+  async #poll(): Promise<void> {
+    if (this.#trouble.size === 0 && this.#tick++ % STATS_IDLE_TICKS !== 0) return;
     const now = Date.now();
     for (const stat of await this.options.readStats()) {
       if (stat.kind !== 'video') continue;
       const key = `${stat.participantId}|${stat.trackId}`;
-      const before = this.frames.get(key);
-      this.frames.set(key, { frames: stat.framesDecoded, at: now });
-      const trouble = this.trouble.get(stat.participantId);
+      const before = this.#frames.get(key);
+      this.#frames.set(key, { frames: stat.framesDecoded, at: now });
+      const trouble = this.#trouble.get(stat.participantId);
       // Only frames counted after the trouble began prove that it is over.
       if (before && trouble && before.at >= trouble.at && stat.framesDecoded > before.frames) {
-        this.trouble.delete(stat.participantId);
+        this.#trouble.delete(stat.participantId);
         this.options.log.info('e2ee', 'decrypting again', { participant: stat.participantId });
         this.emit(MediaEncryptionEvent.Changed);
       }

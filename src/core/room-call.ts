@@ -65,22 +65,22 @@ export interface OwnMembership {
  * membership manager with a delayed leave event.
  */
 export class RoomCall extends TypedEmitter<RoomCallEventMap> {
-  private list: readonly MemberInfo[] = [];
-  private joined = false;
-  private readonly undo: () => void;
+  #list: readonly MemberInfo[] = [];
+  #joined = false;
+  readonly #undo: () => void;
 
   constructor(private readonly options: RoomCallOptions) {
     super();
     const { rtc, log } = options;
     const onMemberships = () => {
-      this.read();
+      this.#read();
     };
     const onKey = (key: Uint8Array<ArrayBuffer>, index: number, _p: unknown, identity: string) => {
       this.emit(RoomCallEvent.Key, key, index, identity);
     };
     const onManagerError = (error: unknown) => {
       // During join(), the join's own promise reports it.
-      if (this.joined) this.emit(RoomCallEvent.Failed, this.membershipError(error));
+      if (this.#joined) this.emit(RoomCallEvent.Failed, this.#membershipError(error));
     };
     const onStatus = (_old: unknown, status: unknown) => {
       log.info('membership', `membership status ${String(status)}`);
@@ -94,19 +94,19 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     rtc.on(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
     rtc.on(MembershipManagerEvent.StatusChanged, onStatus);
     rtc.on(MembershipManagerEvent.ProbablyLeft, onProbablyLeft);
-    this.undo = () => {
+    this.#undo = () => {
       rtc.off(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
       rtc.off(MatrixRTCSessionEvent.EncryptionKeyChanged, onKey);
       rtc.off(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
       rtc.off(MembershipManagerEvent.StatusChanged, onStatus);
       rtc.off(MembershipManagerEvent.ProbablyLeft, onProbablyLeft);
     };
-    this.read();
+    this.#read();
   }
 
   /** Valid memberships, oldest first, one per device; ours included once it is sent. */
   get members(): readonly MemberInfo[] {
-    return this.list;
+    return this.#list;
   }
 
   get isJoined(): boolean {
@@ -126,7 +126,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
       };
       const onError = (error: unknown) => {
         done(() => {
-          reject(this.membershipError(error));
+          reject(this.#membershipError(error));
         });
       };
       const done = (settle: () => void) => {
@@ -164,7 +164,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
         new Error('our membership did not come back from the homeserver in time'),
       ),
     );
-    this.joined = true;
+    this.#joined = true;
     log.info('membership', 'membership visible in room state');
   }
 
@@ -173,7 +173,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
    * longer than `timeoutMs`; the delayed leave event then removes it later.
    */
   async leave(timeoutMs: number): Promise<boolean> {
-    this.joined = false;
+    this.#joined = false;
     const rtc = this.options.rtc;
     if (!rtc.isJoined()) return true;
     return rtc.leaveRoomSession(timeoutMs).catch((error: unknown) => {
@@ -186,20 +186,20 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     });
   }
 
-  private read(): void {
+  #read(): void {
     const { rtc, log } = this.options;
     try {
-      this.list = readMemberships(rtc.memberships);
+      this.#list = readMemberships(rtc.memberships);
     } catch (error) {
       log.warn('membership', 'could not read memberships', { error: describe(error) });
-      this.list = [];
+      this.#list = [];
     }
-    log.debug('membership', 'memberships changed', { count: this.list.length });
-    this.emit(RoomCallEvent.MembersChanged, this.list);
+    log.debug('membership', 'memberships changed', { count: this.#list.length });
+    this.emit(RoomCallEvent.MembersChanged, this.#list);
   }
 
   /** Maps a membership-manager failure; M_FORBIDDEN means power levels. */
-  private membershipError(error: unknown): MatrixCallError {
+  #membershipError(error: unknown): MatrixCallError {
     const { log, homeserver } = this.options;
     let cause: unknown = error;
     for (let depth = 0; depth < 5 && cause; depth++) {
@@ -217,7 +217,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
   }
 
   dispose(): void {
-    this.undo();
+    this.#undo();
     this.removeAllListeners();
   }
 }

@@ -35,8 +35,8 @@ const NAME_TIMEOUT_MS = 5000;
  * room's own name, as the UI shows them. Emits `changed` when any of them changes.
  */
 export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
-  private readonly avatars: AvatarCache;
-  private readonly undo: () => void;
+  readonly #avatars: AvatarCache;
+  readonly #undo: () => void;
 
   constructor(
     private readonly client: MatrixClient,
@@ -47,10 +47,10 @@ export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
     const changed = () => {
       this.emit(RoomProfilesEvent.Changed);
     };
-    this.avatars = new AvatarCache(client, log, changed);
+    this.#avatars = new AvatarCache(client, log, changed);
     room.on(RoomStateEvent.Members, changed);
     room.on(RoomEvent.Name, changed);
-    this.undo = () => {
+    this.#undo = () => {
       room.off(RoomStateEvent.Members, changed);
       room.off(RoomEvent.Name, changed);
     };
@@ -60,7 +60,7 @@ export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
     const member = this.room.getMember(userId);
     return {
       displayName: member?.rawDisplayName || member?.name || userId,
-      avatarUrl: this.avatars.get(member?.getMxcAvatarUrl()),
+      avatarUrl: this.#avatars.get(member?.getMxcAvatarUrl()),
     };
   }
 
@@ -69,7 +69,7 @@ export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
     return {
       roomId: room.roomId,
       name: room.name || room.getCanonicalAlias() || room.roomId,
-      avatarUrl: this.avatars.get(room.getMxcAvatarUrl()),
+      avatarUrl: this.#avatars.get(room.getMxcAvatarUrl()),
       encrypted: room.hasEncryptionStateEvent(),
     };
   }
@@ -106,8 +106,8 @@ export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
   }
 
   dispose(): void {
-    this.undo();
-    this.avatars.dispose();
+    this.#undo();
+    this.#avatars.dispose();
     this.removeAllListeners();
   }
 }

@@ -68,48 +68,48 @@ export class SfuConnection {
   readonly room: Room;
   readonly serviceUrl: string;
   readonly role: 'publish' | 'subscribe';
-  private readonly worker: Worker | undefined;
-  private readonly log: DiagnosticsLog;
-  private closing = false;
+  readonly #worker: Worker | undefined;
+  readonly #log: DiagnosticsLog;
+  #closing = false;
 
   constructor(options: SfuConnectionOptions) {
     this.serviceUrl = options.serviceUrl;
     this.role = options.role;
-    this.log = options.log;
-    this.worker = options.keyProvider
+    this.#log = options.log;
+    this.#worker = options.keyProvider
       ? (options.worker ?? createE2eeWorker(options.e2eeWorkerUrl))
       : undefined;
-    this.room = new Room(roomOptions(options.keyProvider, this.worker));
+    this.room = new Room(roomOptions(options.keyProvider, this.#worker));
     this.room
       .on(RoomEvent.ConnectionStateChanged, (state) =>
-        this.log.info('livekit', `connection ${state}`, { sfu: this.serviceUrl, role: this.role }),
+        this.#log.info('livekit', `connection ${state}`, { sfu: this.serviceUrl, role: this.role }),
       )
       .on(RoomEvent.Disconnected, (reason) => {
-        if (!this.closing) {
-          this.log.warn('livekit', 'disconnected by the server or network', {
+        if (!this.#closing) {
+          this.#log.warn('livekit', 'disconnected by the server or network', {
             sfu: this.serviceUrl,
             reason: reason === undefined ? 'unknown' : DisconnectReason[reason],
           });
         }
       })
       .on(RoomEvent.TrackSubscribed, (track, _pub, participant) =>
-        this.log.info('livekit', 'track subscribed', {
+        this.#log.info('livekit', 'track subscribed', {
           source: track.source,
           participant: participant.identity,
         }),
       )
       .on(RoomEvent.TrackSubscriptionFailed, (sid, participant, reason) =>
-        this.log.error('livekit', 'track subscription failed', {
+        this.#log.error('livekit', 'track subscription failed', {
           track: sid,
           participant: participant.identity,
           reason: reason === undefined ? 'unknown' : String(reason),
         }),
       )
       .on(RoomEvent.LocalTrackPublished, (pub) =>
-        this.log.info('livekit', 'track published', { source: pub.source }),
+        this.#log.info('livekit', 'track published', { source: pub.source }),
       )
       .on(RoomEvent.EncryptionError, (error, participant) =>
-        this.log.warn('e2ee', 'encryption error', {
+        this.#log.warn('e2ee', 'encryption error', {
           error: describe(error),
           participant: participant?.identity ?? null,
         }),
@@ -117,12 +117,12 @@ export class SfuConnection {
   }
 
   get closingDown(): boolean {
-    return this.closing;
+    return this.#closing;
   }
 
   /** Connects with a grant; with E2EE, frames are encrypted from the first packet. */
   async connect(grant: SfuGrant, signal?: AbortSignal): Promise<void> {
-    if (this.worker) await this.room.setE2EEEnabled(true);
+    if (this.#worker) await this.room.setE2EEEnabled(true);
     const abort = () => void this.room.disconnect();
     signal?.addEventListener('abort', abort, { once: true });
     try {
@@ -131,20 +131,20 @@ export class SfuConnection {
       });
     } catch (error) {
       signal?.throwIfAborted();
-      throw this.connectError(error);
+      throw this.#connectError(error);
     } finally {
       signal?.removeEventListener('abort', abort);
     }
-    this.log.info('livekit', 'connected', {
+    this.#log.info('livekit', 'connected', {
       sfu: this.serviceUrl,
       role: this.role,
-      e2ee: Boolean(this.worker),
+      e2ee: Boolean(this.#worker),
       alias: grant.livekitAlias,
     });
   }
 
-  private connectError(error: unknown): MatrixCallError {
-    this.log.error('livekit', 'could not connect to the SFU', {
+  #connectError(error: unknown): MatrixCallError {
+    this.#log.error('livekit', 'could not connect to the SFU', {
       sfu: this.serviceUrl,
       error: describe(error),
     });
@@ -158,12 +158,12 @@ export class SfuConnection {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
+    this.#closing = true;
     try {
       await this.room.disconnect(true);
     } catch (error) {
-      this.log.warn('livekit', 'disconnect failed', { error: describe(error) });
+      this.#log.warn('livekit', 'disconnect failed', { error: describe(error) });
     }
-    this.worker?.terminate();
+    this.#worker?.terminate();
   }
 }

@@ -82,25 +82,25 @@ export interface OwnConnectionInput {
  */
 export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   private own: SfuConnection | undefined;
-  private readonly remotes = new Map<string, SfuConnection>();
-  private readonly pending = new Set<string>();
-  private readonly ignored = new Set<string>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private members: readonly MemberInfo[] = [];
-  private call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
+  readonly #remotes = new Map<string, SfuConnection>();
+  readonly #pending = new Set<string>();
+  readonly #ignored = new Set<string>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #members: readonly MemberInfo[] = [];
+  #call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
   /** Remote SFUs are followed only once our membership is out. */
-  private followRemotes = false;
+  #followRemotes = false;
 
   constructor(private readonly options: SfuConnectionsOptions) {
     super();
-    this.call = { serviceUrl: '', keyProvider: undefined, memberId: '' };
+    this.#call = { serviceUrl: '', keyProvider: undefined, memberId: '' };
   }
 
   /** Connects to our own SFU; returns the participant to publish local media on. */
   async connectOwn(input: OwnConnectionInput, signal: AbortSignal): Promise<LocalParticipant> {
     const { serviceUrl, keyProvider, memberId } = input;
-    this.call = { serviceUrl, keyProvider, memberId };
-    const own = this.create({
+    this.#call = { serviceUrl, keyProvider, memberId };
+    const own = this.#create({
       serviceUrl,
       role: 'publish',
       keyProvider,
@@ -109,21 +109,21 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       log: this.options.log,
     });
     this.own = own;
-    this.wire(own);
+    this.#wire(own);
     await own.connect(input.grant, signal);
     return own.room.localParticipant;
   }
 
   /** From now on, connect to the SFUs other members publish on. */
   followRemoteSfus(): void {
-    this.followRemotes = true;
-    this.reconcileConnections();
+    this.#followRemotes = true;
+    this.#reconcileConnections();
   }
 
   setMembers(members: readonly MemberInfo[]): void {
-    this.members = members;
-    if (this.followRemotes) this.reconcileConnections();
-    this.reconcileSubscriptions();
+    this.#members = members;
+    if (this.#followRemotes) this.#reconcileConnections();
+    this.#reconcileSubscriptions();
   }
 
   /** Our own participant's media, while connected to our SFU. */
@@ -134,7 +134,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   /** Remote participants' media by LiveKit identity, over all connections. */
   remoteMedia(): Map<string, ParticipantMedia> {
     const out = new Map<string, ParticipantMedia>();
-    for (const connection of this.connections()) {
+    for (const connection of this.#connections()) {
       for (const p of connection.room.remoteParticipants.values())
         if (!out.has(p.identity)) out.set(p.identity, readRemoteParticipant(p));
     }
@@ -142,29 +142,29 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   }
 
   readStats(): Promise<MediaStats[]> {
-    return readMediaStats(this.connections().map((c) => c.room));
+    return readMediaStats(this.#connections().map((c) => c.room));
   }
 
   /** Disconnects everything; safe to call at any time. */
   async closeAll(): Promise<void> {
-    this.followRemotes = false;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    const all = this.connections();
+    this.#followRemotes = false;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const all = this.#connections();
     this.own = undefined;
-    this.remotes.clear();
-    this.pending.clear();
-    this.ignored.clear();
+    this.#remotes.clear();
+    this.#pending.clear();
+    this.#ignored.clear();
     await Promise.all(all.map((c) => c.close()));
   }
 
-  private create(options: SfuConnectionOptions): SfuConnection {
+  #create(options: SfuConnectionOptions): SfuConnection {
     return this.options.createConnection?.(options) ?? new SfuConnection(options);
   }
 
   /** A method, not the field: it changes while a connect awaits. */
-  private following(): boolean {
-    return this.followRemotes;
+  #following(): boolean {
+    return this.#followRemotes;
   }
 
   dispose(): void {
@@ -172,39 +172,39 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     this.removeAllListeners();
   }
 
-  private connections(): SfuConnection[] {
-    return [this.own, ...this.remotes.values()].filter((c): c is SfuConnection => c !== undefined);
+  #connections(): SfuConnection[] {
+    return [this.own, ...this.#remotes.values()].filter((c): c is SfuConnection => c !== undefined);
   }
 
-  private later(run: () => void, ms: number): void {
+  #later(run: () => void, ms: number): void {
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.#timers.delete(timer);
       run();
     }, ms);
-    this.timers.add(timer);
+    this.#timers.add(timer);
   }
 
-  private reconcileConnections(): void {
+  #reconcileConnections(): void {
     const { log } = this.options;
-    const wanted = new Set(foreignServiceUrls(this.members, this.call.serviceUrl));
-    for (const [url, connection] of this.remotes) {
+    const wanted = new Set(foreignServiceUrls(this.#members, this.#call.serviceUrl));
+    for (const [url, connection] of this.#remotes) {
       if (!wanted.has(url)) {
-        this.remotes.delete(url);
+        this.#remotes.delete(url);
         log.info('livekit', 'no member uses this SFU any more; disconnecting', { sfu: url });
         void connection.close();
       }
     }
     for (const url of wanted) {
-      if (!this.remotes.has(url) && !this.pending.has(url)) void this.connectRemote(url);
+      if (!this.#remotes.has(url) && !this.#pending.has(url)) void this.#connectRemote(url);
     }
   }
 
-  private async connectRemote(serviceUrl: string, attempt = 1): Promise<void> {
-    if (!this.followRemotes) return;
+  async #connectRemote(serviceUrl: string, attempt = 1): Promise<void> {
+    if (!this.#followRemotes) return;
     const { log, roomId, userId, deviceId, homeserver, getOpenIdToken } = this.options;
-    const { keyProvider, memberId } = this.call;
-    this.pending.add(serviceUrl);
-    const connection = this.create({
+    const { keyProvider, memberId } = this.#call;
+    this.#pending.add(serviceUrl);
+    const connection = this.#create({
       serviceUrl,
       role: 'subscribe',
       keyProvider,
@@ -222,18 +222,18 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         getOpenIdToken,
         log,
       });
-      if (!this.pending.has(serviceUrl)) {
+      if (!this.#pending.has(serviceUrl)) {
         await connection.close(); // left meanwhile
         return;
       }
-      this.wire(connection);
+      this.#wire(connection);
       await connection.connect(grant);
-      if (!this.pending.has(serviceUrl) || !this.following()) {
+      if (!this.#pending.has(serviceUrl) || !this.#following()) {
         await connection.close();
         return;
       }
-      this.remotes.set(serviceUrl, connection);
-      this.reconcileSubscriptions();
+      this.#remotes.set(serviceUrl, connection);
+      this.#reconcileSubscriptions();
       this.emit(SfuConnectionsEvent.Changed);
     } catch (error) {
       await connection.close();
@@ -243,34 +243,34 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         error: describe(error),
       });
       // Members on that SFU stay "waiting for media"; try again a little later.
-      if (attempt < REMOTE_ATTEMPTS && this.following()) {
-        this.later(() => {
-          this.pending.delete(serviceUrl);
-          if (!this.remotes.has(serviceUrl)) void this.connectRemote(serviceUrl, attempt + 1);
+      if (attempt < REMOTE_ATTEMPTS && this.#following()) {
+        this.#later(() => {
+          this.#pending.delete(serviceUrl);
+          if (!this.#remotes.has(serviceUrl)) void this.#connectRemote(serviceUrl, attempt + 1);
         }, REMOTE_RETRY_MS * attempt);
         return;
       }
     } finally {
-      if (attempt >= REMOTE_ATTEMPTS || this.remotes.has(serviceUrl))
-        this.pending.delete(serviceUrl);
+      if (attempt >= REMOTE_ATTEMPTS || this.#remotes.has(serviceUrl))
+        this.#pending.delete(serviceUrl);
     }
   }
 
-  private reconcileSubscriptions(): void {
-    const valid = new Set(this.members.map((m) => m.identity));
-    for (const connection of this.connections()) {
+  #reconcileSubscriptions(): void {
+    const valid = new Set(this.#members.map((m) => m.identity));
+    for (const connection of this.#connections()) {
       if (connection.room.state !== ConnectionState.Connected) continue;
       for (const participant of connection.room.remoteParticipants.values()) {
         const allowed = valid.has(participant.identity);
-        if (!allowed && !this.ignored.has(participant.identity)) {
-          this.ignored.add(participant.identity);
+        if (!allowed && !this.#ignored.has(participant.identity)) {
+          this.#ignored.add(participant.identity);
           this.options.log.warn(
             'livekit',
             'ignoring a LiveKit participant without a valid membership',
             { participant: participant.identity, sfu: connection.serviceUrl },
           );
         } else if (allowed) {
-          this.ignored.delete(participant.identity);
+          this.#ignored.delete(participant.identity);
         }
         for (const publication of participant.trackPublications.values()) {
           if (publication.isDesired !== allowed) publication.setSubscribed(allowed);
@@ -279,14 +279,14 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     }
   }
 
-  private wire(connection: SfuConnection): void {
+  #wire(connection: SfuConnection): void {
     const room = connection.room;
     const isOwn = () => connection === this.own;
     const onChange = () => {
       this.emit(SfuConnectionsEvent.Changed);
     };
     const onParticipant = () => {
-      this.reconcileSubscriptions();
+      this.#reconcileSubscriptions();
       this.emit(SfuConnectionsEvent.Changed);
     };
     const onReconnecting = () => {
@@ -316,12 +316,12 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         if (isOwn()) this.emit(SfuConnectionsEvent.OwnReconnected);
       })
       .on(RoomEvent.Disconnected, (reason) => {
-        this.onDisconnected(connection, reason);
+        this.#onDisconnected(connection, reason);
       });
     room.localParticipant.on(ParticipantEvent.IsSpeakingChanged, onChange);
   }
 
-  private onDisconnected(connection: SfuConnection, reason: DisconnectReason | undefined): void {
+  #onDisconnected(connection: SfuConnection, reason: DisconnectReason | undefined): void {
     if (connection.closingDown) return;
     if (connection === this.own) {
       this.emit(
@@ -332,11 +332,11 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       );
       return;
     }
-    this.remotes.delete(connection.serviceUrl);
+    this.#remotes.delete(connection.serviceUrl);
     this.emit(SfuConnectionsEvent.Changed);
-    if (this.followRemotes)
-      this.later(() => {
-        this.reconcileConnections();
+    if (this.#followRemotes)
+      this.#later(() => {
+        this.#reconcileConnections();
       }, REMOTE_RECONNECT_MS);
   }
 }

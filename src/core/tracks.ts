@@ -28,20 +28,20 @@ class ReportedView implements ElementInfo {
   visibilityChangedAt: number | undefined;
   handleResize?: () => void;
   handleVisibilityChanged?: () => void;
-  private w: number;
-  private h: number;
+  #w: number;
+  #h: number;
 
   constructor(viewport: VideoViewport) {
     this.visible = viewport.visible;
     this.pictureInPicture = viewport.pictureInPicture ?? false;
-    this.w = viewport.width;
-    this.h = viewport.height;
+    this.#w = viewport.width;
+    this.#h = viewport.height;
   }
   width(): number {
-    return this.w;
+    return this.#w;
   }
   height(): number {
-    return this.h;
+    return this.#h;
   }
   observe(): void {
     // nothing to observe: the page reports changes through update()
@@ -50,12 +50,12 @@ class ReportedView implements ElementInfo {
     // see observe()
   }
   update(viewport: VideoViewport): void {
-    const resized = viewport.width !== this.w || viewport.height !== this.h;
+    const resized = viewport.width !== this.#w || viewport.height !== this.#h;
     const visibility =
       viewport.visible !== this.visible ||
       (viewport.pictureInPicture ?? false) !== this.pictureInPicture;
-    this.w = viewport.width;
-    this.h = viewport.height;
+    this.#w = viewport.width;
+    this.#h = viewport.height;
     this.pictureInPicture = viewport.pictureInPicture ?? false;
     if (visibility) {
       this.visible = viewport.visible;

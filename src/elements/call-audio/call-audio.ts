@@ -44,17 +44,17 @@ export class CallAudioElement extends LitElement {
 
   @state() private blocked = false;
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session ?? this.contextSession,
   });
 
   protected override updated(): void {
-    this.play();
+    this.#play();
   }
 
   /** Starts every paused audio element on the selected speaker. */
-  private readonly play = (): void => {
-    const sink = this.call.snapshot?.local.audioOutputId ?? '';
+  readonly #play = (): void => {
+    const sink = this.#call.snapshot?.local.audioOutputId ?? '';
     const audio = [...this.renderRoot.querySelectorAll('audio')];
     for (const a of audio)
       if ('setSinkId' in a && a.sinkId !== sink) a.setSinkId(sink).catch(() => undefined);
@@ -71,7 +71,7 @@ export class CallAudioElement extends LitElement {
   };
 
   override render() {
-    const s = this.call.snapshot;
+    const s = this.#call.snapshot;
     if (!s) return nothing;
     const tracks: CallTrack[] = [];
     for (const p of s.participants) {
@@ -81,7 +81,7 @@ export class CallAudioElement extends LitElement {
     }
     return html`${
         this.blocked
-          ? html`<button part="enable-button" class="btn primary" @click=${this.play}>
+          ? html`<button part="enable-button" class="btn primary" @click=${this.#play}>
               ${this.i18n.t('enableAudio')}
             </button>`
           : nothing

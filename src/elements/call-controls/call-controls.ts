@@ -63,46 +63,46 @@ export class CallControlsElement extends LitElement {
 
   @state() private pushToTalk = false;
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session ?? this.contextSession,
     onError: (error) => this.dispatchEvent(new CallErrorEvent(error)),
   });
-  private readonly internals = this.attachInternals();
+  readonly #internals = this.attachInternals();
 
   constructor() {
     super();
     this.addController({
       hostConnected: () => {
-        window.addEventListener('keydown', this.onKeyDown);
-        window.addEventListener('keyup', this.onKeyUp);
-        window.addEventListener('blur', this.endPushToTalk);
+        window.addEventListener('keydown', this.#onKeyDown);
+        window.addEventListener('keyup', this.#onKeyUp);
+        window.addEventListener('blur', this.#endPushToTalk);
       },
       hostDisconnected: () => {
-        window.removeEventListener('keydown', this.onKeyDown);
-        window.removeEventListener('keyup', this.onKeyUp);
-        window.removeEventListener('blur', this.endPushToTalk);
-        this.endPushToTalk();
+        window.removeEventListener('keydown', this.#onKeyDown);
+        window.removeEventListener('keyup', this.#onKeyUp);
+        window.removeEventListener('blur', this.#endPushToTalk);
+        this.#endPushToTalk();
       },
     });
   }
 
   /** Turns the microphone on or off (toggles without an argument). */
   toggleMicrophone(on?: boolean): Promise<void> {
-    return this.call.setMicrophoneEnabled(on ?? !this.call.snapshot?.local.microphoneEnabled);
+    return this.#call.setMicrophoneEnabled(on ?? !this.#call.snapshot?.local.microphoneEnabled);
   }
 
   /** Turns the camera on or off (toggles without an argument). */
   toggleCamera(on?: boolean): Promise<void> {
-    return this.call.setCameraEnabled(on ?? !this.call.snapshot?.local.cameraEnabled);
+    return this.#call.setCameraEnabled(on ?? !this.#call.snapshot?.local.cameraEnabled);
   }
 
   /** Starts or stops sharing the screen (toggles without an argument). */
   toggleScreenShare(on?: boolean): Promise<void> {
-    return this.call.setScreenShareEnabled(on ?? !this.call.snapshot?.local.screenShareEnabled);
+    return this.#call.setScreenShareEnabled(on ?? !this.#call.snapshot?.local.screenShareEnabled);
   }
 
-  private readonly onKeyDown = (event: KeyboardEvent) => {
-    if (this.noShortcuts || !this.call.snapshot || event.defaultPrevented) return;
+  readonly #onKeyDown = (event: KeyboardEvent) => {
+    if (this.noShortcuts || !this.#call.snapshot || event.defaultPrevented) return;
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
     const key = event.key.toLowerCase();
     if (key === 'm' && !event.repeat) void this.toggleMicrophone();
@@ -111,29 +111,29 @@ export class CallControlsElement extends LitElement {
       const target = event.composedPath()[0];
       if (target instanceof Element && target.closest(interactive)) return;
       event.preventDefault(); // no page scroll while talking
-      if (event.repeat || this.pushToTalk || this.call.snapshot.local.microphoneEnabled) return;
+      if (event.repeat || this.pushToTalk || this.#call.snapshot.local.microphoneEnabled) return;
       this.pushToTalk = true;
-      toggleState(this.internals, 'push-to-talk', true);
-      void this.call.setMicrophoneEnabled(true);
+      toggleState(this.#internals, 'push-to-talk', true);
+      void this.#call.setMicrophoneEnabled(true);
     }
   };
 
-  private readonly onKeyUp = (event: KeyboardEvent) => {
-    if (event.key === ' ') this.endPushToTalk();
+  readonly #onKeyUp = (event: KeyboardEvent) => {
+    if (event.key === ' ') this.#endPushToTalk();
   };
 
-  private readonly endPushToTalk = () => {
+  readonly #endPushToTalk = () => {
     if (!this.pushToTalk) return;
     this.pushToTalk = false;
-    toggleState(this.internals, 'push-to-talk', false);
-    void this.call.setMicrophoneEnabled(false);
+    toggleState(this.#internals, 'push-to-talk', false);
+    void this.#call.setMicrophoneEnabled(false);
   };
 
-  private readonly onPanelToggle = (event: Event): void => {
+  readonly #onPanelToggle = (event: Event): void => {
     const panel = event.target as HTMLElement;
     if ((event as ToggleEvent).newState !== 'open') return;
-    const button = this.renderRoot.querySelector<HTMLElement>(`[data-kind="${this.panelKind}"]`);
-    const box = this.panelButton?.getBoundingClientRect();
+    const button = this.renderRoot.querySelector<HTMLElement>(`[data-kind="${this.#panelKind}"]`);
+    const box = this.#panelButton?.getBoundingClientRect();
     if (box) {
       panel.style.left = `${Math.max(8, Math.min(box.left, innerWidth - panel.offsetWidth - 8))}px`;
       panel.style.bottom = `${innerHeight - box.top + 8}px`;
@@ -141,12 +141,12 @@ export class CallControlsElement extends LitElement {
     button?.focus();
   };
 
-  private panelKind = 'audioinput';
-  private panelButton: HTMLElement | undefined;
+  #panelKind = 'audioinput';
+  #panelButton: HTMLElement | undefined;
 
-  private readonly onMoreClick = (event: Event): void => {
-    this.panelButton = event.currentTarget as HTMLElement;
-    this.panelKind = this.panelButton.dataset['for'] ?? 'audioinput';
+  readonly #onMoreClick = (event: Event): void => {
+    this.#panelButton = event.currentTarget as HTMLElement;
+    this.#panelKind = this.#panelButton.dataset['for'] ?? 'audioinput';
   };
 
   protected override updated(): void {
@@ -157,7 +157,7 @@ export class CallControlsElement extends LitElement {
   }
 
   override render() {
-    const snapshot = this.call.snapshot;
+    const snapshot = this.#call.snapshot;
     if (!snapshot) return nothing;
     const t = this.i18n;
     const { local } = snapshot;
@@ -186,7 +186,7 @@ export class CallControlsElement extends LitElement {
             class="control more"
             aria-label=${t.t('chooseMicrophone')}
             data-for="audioinput"
-            @click=${this.onMoreClick}
+            @click=${this.#onMoreClick}
           >
             ${icons.chevronUp}
           </button>
@@ -208,7 +208,7 @@ export class CallControlsElement extends LitElement {
             class="control more"
             aria-label=${t.t('chooseCamera')}
             data-for="videoinput"
-            @click=${this.onMoreClick}
+            @click=${this.#onMoreClick}
           >
             ${icons.chevronUp}
           </button>
@@ -231,7 +231,7 @@ export class CallControlsElement extends LitElement {
             : nothing
         }
         <slot></slot>
-        <button part="button leave-button" class="control leave" @click=${() => this.call.leave()}>
+        <button part="button leave-button" class="control leave" @click=${() => this.#call.leave()}>
           ${icons.leave}<span>${t.t('leave')}</span>
         </button>
       </div>
@@ -242,10 +242,10 @@ export class CallControlsElement extends LitElement {
         role="group"
         aria-label=${t.t('settings')}
         .popover=${'auto'}
-        @toggle=${this.onPanelToggle}
+        @toggle=${this.#onPanelToggle}
       >
         ${devicePickers(t, snapshot, (kind, id) => {
-          void this.call.selectDevice(kind, id);
+          void this.#call.selectDevice(kind, id);
         })}
       </div>
     `;

@@ -52,7 +52,7 @@ export class CallFailureElement extends LitElement {
 
   @state() private copyStatus = '';
 
-  private readonly copy = async () => {
+  readonly #copy = async () => {
     const t = this.i18n;
     try {
       await navigator.clipboard.writeText(this.diagnostics?.() ?? '');
@@ -87,7 +87,7 @@ export class CallFailureElement extends LitElement {
           </button>
           ${
             this.diagnostics
-              ? html`<button part="diagnostics-button" class="btn" @click=${this.copy}>
+              ? html`<button part="diagnostics-button" class="btn" @click=${this.#copy}>
                   ${t.t('copyDiagnostics')}
                 </button>`
               : nothing

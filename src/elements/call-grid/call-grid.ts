@@ -87,37 +87,37 @@ export class CallGridElement extends LitElement {
   @state() private height = 0;
   @state() private corner: Corner = 'br';
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session ?? this.contextSession,
   });
-  private readonly internals = this.attachInternals();
-  private readonly ratios = new Map<string, number>();
-  private readonly resizeObserver = new ResizeObserver(([entry]) => {
+  readonly #internals = this.attachInternals();
+  readonly #ratios = new Map<string, number>();
+  readonly #resizeObserver = new ResizeObserver(([entry]) => {
     const stage = entry?.contentRect;
     if (!stage) return;
     this.width = stage.width;
     this.height = stage.height;
   });
-  private drag: { x: number; y: number; dx: number; dy: number; id: number } | undefined;
+  #drag: { x: number; y: number; dx: number; dy: number; id: number } | undefined;
 
   /** The layout in use. */
   get layout(): CallLayout {
-    return this.arrange().layout;
+    return this.#arrange().layout;
   }
 
   /** Number of pages of the grid layout. */
   get pageCount(): number {
-    return this.arrange().pages;
+    return this.#arrange().pages;
   }
 
   constructor() {
     super();
     this.addController({
       hostConnected: () => {
-        this.resizeObserver.observe(this);
+        this.#resizeObserver.observe(this);
       },
       hostDisconnected: () => {
-        this.resizeObserver.disconnect();
+        this.#resizeObserver.disconnect();
       },
     });
     this.addEventListener('call-pin', (event: CallPinEvent) => {
@@ -128,15 +128,15 @@ export class CallGridElement extends LitElement {
       if (!(tile instanceof CallTileElement) || !tile.participant) return;
       const key =
         tile.source === 'screen-share' ? `${tile.participant.id}:screen` : tile.participant.id;
-      if (this.ratios.get(key) === event.aspectRatio) return;
-      this.ratios.set(key, event.aspectRatio);
+      if (this.#ratios.get(key) === event.aspectRatio) return;
+      this.#ratios.set(key, event.aspectRatio);
       this.requestUpdate();
     });
   }
 
   /** Shows the next page of a large call. */
   nextPage(): void {
-    this.page = Math.min(this.page + 1, this.arrange().pages - 1);
+    this.page = Math.min(this.page + 1, this.#arrange().pages - 1);
   }
 
   /** Shows the previous page of a large call. */
@@ -144,8 +144,8 @@ export class CallGridElement extends LitElement {
     this.page = Math.max(this.page - 1, 0);
   }
 
-  private tiles(): Tile[] {
-    const participants = this.call.snapshot?.participants ?? [];
+  #tiles(): Tile[] {
+    const participants = this.#call.snapshot?.participants ?? [];
     const tiles: Tile[] = [];
     for (const participant of participants) {
       if (participant.screenShareEnabled && participant.screenShareTrack)
@@ -156,8 +156,8 @@ export class CallGridElement extends LitElement {
     return tiles;
   }
 
-  private arrange() {
-    const tiles = this.tiles();
+  #arrange() {
+    const tiles = this.#tiles();
     const cameras = tiles.filter((t) => t.source === 'camera');
     const remotes = cameras.filter((t) => !t.participant.isLocal);
     const screens = tiles.filter((t) => t.source === 'screen-share');
@@ -179,19 +179,19 @@ export class CallGridElement extends LitElement {
   }
 
   protected override willUpdate(_changed: PropertyValues<this>): void {
-    const { layout, pages } = this.arrange();
+    const { layout, pages } = this.#arrange();
     if (this.page > pages - 1) this.page = Math.max(0, pages - 1);
     for (const name of ['one-on-one', 'grid', 'spotlight', 'empty'] as const) {
       try {
-        if (name === layout) this.internals.states.add(name);
-        else this.internals.states.delete(name);
+        if (name === layout) this.#internals.states.add(name);
+        else this.#internals.states.delete(name);
       } catch {
         // no custom states in this engine
       }
     }
   }
 
-  private tile(tile: Tile, extra: { pinnable?: boolean; style?: string } = {}) {
+  #tile(tile: Tile, extra: { pinnable?: boolean; style?: string } = {}) {
     return html`<call-tile
       part="tile"
       exportparts=${tileParts}
@@ -204,7 +204,7 @@ export class CallGridElement extends LitElement {
   }
 
   override render() {
-    const { tiles, cameras, remotes, focus, pages, pageSize, layout } = this.arrange();
+    const { tiles, cameras, remotes, focus, pages, pageSize, layout } = this.#arrange();
     const t = this.i18n;
     if (tiles.length === 0) return html`<div part="base" class="base"></div>`;
     if (layout === 'spotlight' && focus) {
@@ -214,14 +214,14 @@ export class CallGridElement extends LitElement {
           ${repeat(
             [focus],
             (x) => x.key,
-            (x) => this.tile(x, { style: 'inset:0' }),
+            (x) => this.#tile(x, { style: 'inset:0' }),
           )}
         </div>
         <div part="filmstrip" class="filmstrip">
           ${repeat(
             tiles.filter((x) => x !== focus),
             (x) => x.key,
-            (x) => this.tile(x),
+            (x) => this.#tile(x),
           )}
         </div>
       </div>`;
@@ -234,7 +234,7 @@ export class CallGridElement extends LitElement {
           ${
             main
               ? html`<div class="fill">
-                  ${this.tile(main, { pinnable: false, style: 'position:absolute;inset:0' })}
+                  ${this.#tile(main, { pinnable: false, style: 'position:absolute;inset:0' })}
                 </div>`
               : nothing
           }
@@ -244,7 +244,7 @@ export class CallGridElement extends LitElement {
                   <slot name="empty">${t.t('waitingForOthers')}</slot>
                 </div>`
               : local
-                ? this.pip(local)
+                ? this.#pip(local)
                 : nothing
           }
         </div>
@@ -254,7 +254,7 @@ export class CallGridElement extends LitElement {
     const visible = cameras.slice(page * pageSize, (page + 1) * pageSize);
     const gap = 8;
     const boxes = fitTiles(
-      visible.map((x) => this.ratios.get(x.key) ?? 16 / 9),
+      visible.map((x) => this.#ratios.get(x.key) ?? 16 / 9),
       this.width,
       this.height - (pages > 1 ? 44 + gap : 0),
       gap,
@@ -266,7 +266,7 @@ export class CallGridElement extends LitElement {
           (x) => x.key,
           (x, i) => {
             const box = boxes[i];
-            return this.tile(x, {
+            return this.#tile(x, {
               style: box
                 ? `left:${box.x}px;top:${box.y}px;width:${box.width}px;height:${box.height}px`
                 : 'visibility:hidden',
@@ -306,27 +306,27 @@ export class CallGridElement extends LitElement {
     </div>`;
   }
 
-  private pip(local: Tile) {
+  #pip(local: Tile) {
     const [v, h] = this.corner;
-    const offset = this.drag ? `translate(${this.drag.dx}px, ${this.drag.dy}px)` : '';
+    const offset = this.#drag ? `translate(${this.#drag.dx}px, ${this.#drag.dy}px)` : '';
     return html`<div
       part="pip"
-      class="pip ${v} ${h} ${this.drag ? 'dragging' : ''}"
+      class="pip ${v} ${h} ${this.#drag ? 'dragging' : ''}"
       style=${offset ? `transform:${offset}` : ''}
       role="group"
       tabindex="0"
       aria-label=${this.i18n.t('movePip')}
-      @keydown=${this.onPipKey}
-      @pointerdown=${this.onPipDown}
-      @pointermove=${this.onPipMove}
-      @pointerup=${this.onPipUp}
-      @pointercancel=${this.onPipUp}
+      @keydown=${this.#onPipKey}
+      @pointerdown=${this.#onPipDown}
+      @pointermove=${this.#onPipMove}
+      @pointerup=${this.#onPipUp}
+      @pointercancel=${this.#onPipUp}
     >
-      ${this.tile(local, { pinnable: false })}
+      ${this.#tile(local, { pinnable: false })}
     </div>`;
   }
 
-  private readonly onPipKey = (event: KeyboardEvent): void => {
+  readonly #onPipKey = (event: KeyboardEvent): void => {
     const [v, h] = this.corner;
     const moves: Record<string, Corner> = {
       ArrowUp: `t${h}` as Corner,
@@ -340,21 +340,25 @@ export class CallGridElement extends LitElement {
     this.corner = corner;
   };
 
-  private readonly onPipDown = (event: PointerEvent): void => {
+  readonly #onPipDown = (event: PointerEvent): void => {
     if (event.button !== 0) return;
     (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
-    this.drag = { x: event.clientX, y: event.clientY, dx: 0, dy: 0, id: event.pointerId };
+    this.#drag = { x: event.clientX, y: event.clientY, dx: 0, dy: 0, id: event.pointerId };
     this.requestUpdate();
   };
 
-  private readonly onPipMove = (event: PointerEvent): void => {
-    if (!this.drag || event.pointerId !== this.drag.id) return;
-    this.drag = { ...this.drag, dx: event.clientX - this.drag.x, dy: event.clientY - this.drag.y };
+  readonly #onPipMove = (event: PointerEvent): void => {
+    if (!this.#drag || event.pointerId !== this.#drag.id) return;
+    this.#drag = {
+      ...this.#drag,
+      dx: event.clientX - this.#drag.x,
+      dy: event.clientY - this.#drag.y,
+    };
     this.requestUpdate();
   };
 
-  private readonly onPipUp = (event: PointerEvent): void => {
-    if (!this.drag) return;
+  readonly #onPipUp = (event: PointerEvent): void => {
+    if (!this.#drag) return;
     const pip = event.currentTarget as HTMLElement;
     const stage = this.getBoundingClientRect();
     const box = pip.getBoundingClientRect();
@@ -362,7 +366,7 @@ export class CallGridElement extends LitElement {
     const cy = box.top + box.height / 2 - stage.top;
     this.corner =
       `${cy < stage.height / 2 ? 't' : 'b'}${cx < stage.width / 2 ? 'l' : 'r'}` as Corner;
-    this.drag = undefined;
+    this.#drag = undefined;
   };
 }
 

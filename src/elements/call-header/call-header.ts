@@ -36,12 +36,12 @@ export class CallHeaderElement extends LitElement {
   @state()
   private i18n: Translator = english;
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session ?? this.contextSession,
   });
 
   override render() {
-    const s = this.call.snapshot;
+    const s = this.#call.snapshot;
     if (!s) return nothing;
     const t = this.i18n;
     const mode = s.encryption;

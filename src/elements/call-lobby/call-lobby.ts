@@ -50,42 +50,42 @@ export class CallLobbyElement extends LitElement {
   @state()
   private i18n: Translator = english;
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session ?? this.contextSession,
     onError: (error) => this.dispatchEvent(new CallErrorEvent(error)),
   });
-  private previewed: CallSessionApi | undefined;
+  #previewed: CallSessionApi | undefined;
 
   /** Joins with the typed name, unless a `call-request-join` listener takes over. */
   join(): Promise<void> {
     const typed = this.displayName?.trim();
-    const name = typed && typed !== this.call.snapshot?.user?.displayName ? typed : undefined;
+    const name = typed && typed !== this.#call.snapshot?.user?.displayName ? typed : undefined;
     if (!this.dispatchEvent(new CallRequestJoinEvent(name))) return Promise.resolve();
-    return this.call.join(name ? { displayName: name } : {});
+    return this.#call.join(name ? { displayName: name } : {});
   }
 
   protected override updated(): void {
-    const session = this.call.session;
-    const s = this.call.snapshot;
+    const session = this.#call.session;
+    const s = this.#call.snapshot;
     // After this update, not inside it: the session may answer synchronously.
-    if (session && session !== this.previewed && s?.status === 'ready' && s.phase === 'idle') {
-      this.previewed = session;
-      queueMicrotask(() => void this.call.startPreview());
+    if (session && session !== this.#previewed && s?.status === 'ready' && s.phase === 'idle') {
+      this.#previewed = session;
+      queueMicrotask(() => void this.#call.startPreview());
     }
   }
 
   override render() {
-    const s = this.call.snapshot;
+    const s = this.#call.snapshot;
     if (!s) return nothing;
     return html`<div class="center">
       <div part="base" class="lobby">
-        <div class="side">${this.renderPreview(s)}</div>
-        <div class="side">${this.renderDetails(s)}</div>
+        <div class="side">${this.#renderPreview(s)}</div>
+        <div class="side">${this.#renderDetails(s)}</div>
       </div>
     </div>`;
   }
 
-  private renderPreview({ local }: CallSnapshot) {
+  #renderPreview({ local }: CallSnapshot) {
     const t = this.i18n;
     const camera = local.cameraEnabled ? local.cameraTrack : undefined;
     return html`<div part="preview" class="preview">
@@ -105,7 +105,7 @@ export class CallLobbyElement extends LitElement {
             class="toggle"
             aria-label=${t.t('microphone')}
             aria-pressed=${local.microphoneEnabled ? 'true' : 'false'}
-            @click=${() => this.call.setMicrophoneEnabled(!local.microphoneEnabled)}
+            @click=${() => this.#call.setMicrophoneEnabled(!local.microphoneEnabled)}
           >
             ${local.microphoneEnabled ? icons.mic : icons.micOff}
           </button>
@@ -113,7 +113,7 @@ export class CallLobbyElement extends LitElement {
             class="toggle"
             aria-label=${t.t('camera')}
             aria-pressed=${local.cameraEnabled ? 'true' : 'false'}
-            @click=${() => this.call.setCameraEnabled(!local.cameraEnabled)}
+            @click=${() => this.#call.setCameraEnabled(!local.cameraEnabled)}
           >
             ${local.cameraEnabled ? icons.camera : icons.cameraOff}
           </button>
@@ -128,7 +128,7 @@ export class CallLobbyElement extends LitElement {
       ></meter>`;
   }
 
-  private renderDetails(s: CallSnapshot) {
+  #renderDetails(s: CallSnapshot) {
     const t = this.i18n;
     const { callInProgress } = s;
     const count = callInProgress.userCount;
@@ -146,13 +146,13 @@ export class CallLobbyElement extends LitElement {
           }}
       /></label>
       ${devicePickers(t, s, (kind, id) => {
-        void this.call.selectDevice(kind, id);
+        void this.#call.selectDevice(kind, id);
       })}
-      ${inCall ? this.renderMembers(s) : nothing}
+      ${inCall ? this.#renderMembers(s) : nothing}
       <button
         part="join-button"
         class="btn primary"
-        ?disabled=${this.call.joining || !joinable}
+        ?disabled=${this.#call.joining || !joinable}
         @click=${() => this.join()}
       >
         ${
@@ -165,7 +165,7 @@ export class CallLobbyElement extends LitElement {
       </button>`;
   }
 
-  private renderMembers({ callInProgress: { members } }: CallSnapshot) {
+  #renderMembers({ callInProgress: { members } }: CallSnapshot) {
     return html`<div class="members">
       <div class="faces" aria-hidden="true">
         ${members

@@ -60,7 +60,7 @@ export class CallSignInElement extends LitElement {
   @state()
   private i18n: Translator = english;
 
-  private readonly submit = (event: SubmitEvent) => {
+  readonly #submit = (event: SubmitEvent) => {
     event.preventDefault();
     const data = new FormData(event.target as HTMLFormElement);
     const field = (name: string, trim = true) => {
@@ -81,7 +81,7 @@ export class CallSignInElement extends LitElement {
     const t = this.i18n;
     const error = this.error;
     return html`<div class="center">
-      <form part="base sign-in" class="card" @submit=${this.submit}>
+      <form part="base sign-in" class="card" @submit=${this.#submit}>
         <h2>${t.t('signInTitle')}</h2>
         ${
           error

@@ -67,18 +67,18 @@ export class CallTileElement extends LitElement {
 
   @state() private hasFrames = false;
 
-  private readonly internals = this.attachInternals();
-  private view: VideoViewHandle | undefined;
-  private viewTrack: CallTrack | undefined;
-  private intersecting = true;
-  private size = { width: 0, height: 0 };
-  private ratio = 0;
-  private resizeObserver: ResizeObserver | undefined;
-  private intersectionObserver: IntersectionObserver | undefined;
+  readonly #internals = this.attachInternals();
+  #view: VideoViewHandle | undefined;
+  #viewTrack: CallTrack | undefined;
+  #intersecting = true;
+  #size = { width: 0, height: 0 };
+  #ratio = 0;
+  #resizeObserver: ResizeObserver | undefined;
+  #intersectionObserver: IntersectionObserver | undefined;
 
   /** The video's last known `videoWidth / videoHeight`, or 0 before any frame. */
   get aspectRatio(): number {
-    return this.ratio;
+    return this.#ratio;
   }
 
   /** The track this tile shows, if it should show video. */
@@ -98,38 +98,38 @@ export class CallTileElement extends LitElement {
     super();
     this.addController({
       hostConnected: () => {
-        this.observe();
+        this.#observe();
       },
       hostDisconnected: () => {
-        this.resizeObserver?.disconnect();
-        this.intersectionObserver?.disconnect();
-        document.removeEventListener('visibilitychange', this.reportView);
-        this.releaseView();
+        this.#resizeObserver?.disconnect();
+        this.#intersectionObserver?.disconnect();
+        document.removeEventListener('visibilitychange', this.#reportView);
+        this.#releaseView();
       },
     });
   }
 
-  private observe(): void {
-    this.resizeObserver = new ResizeObserver(([entry]) => {
+  #observe(): void {
+    this.#resizeObserver = new ResizeObserver(([entry]) => {
       if (!entry) return;
-      this.size = { width: entry.contentRect.width, height: entry.contentRect.height };
-      this.reportView();
+      this.#size = { width: entry.contentRect.width, height: entry.contentRect.height };
+      this.#reportView();
     });
-    this.resizeObserver.observe(this);
-    this.intersectionObserver = new IntersectionObserver(([entry]) => {
+    this.#resizeObserver.observe(this);
+    this.#intersectionObserver = new IntersectionObserver(([entry]) => {
       if (!entry) return;
-      this.intersecting = entry.isIntersecting;
-      this.reportView();
+      this.#intersecting = entry.isIntersecting;
+      this.#reportView();
     });
-    this.intersectionObserver.observe(this);
-    document.addEventListener('visibilitychange', this.reportView);
+    this.#intersectionObserver.observe(this);
+    document.addEventListener('visibilitychange', this.#reportView);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const p = this.participant;
     const track = this.track;
     if (changed.has('participant') || changed.has('source')) {
-      if (track?.id !== this.viewTrack?.id) this.hasFrames = false;
+      if (track?.id !== this.#viewTrack?.id) this.hasFrames = false;
     }
     const screen = this.source === 'screen-share';
     const states: Record<string, boolean> = {
@@ -143,45 +143,45 @@ export class CallTileElement extends LitElement {
       'key-invalid': p?.encryption === 'key-invalid',
       'poor-connection': p?.connectionQuality === 'poor' || p?.connectionQuality === 'lost',
     };
-    for (const [name, on] of Object.entries(states)) toggleState(this.internals, name, on);
+    for (const [name, on] of Object.entries(states)) toggleState(this.#internals, name, on);
   }
 
   protected override updated(): void {
     const track = this.track;
-    if (track !== this.viewTrack) {
-      this.releaseView();
+    if (track !== this.#viewTrack) {
+      this.#releaseView();
       if (track && track.kind === 'video') {
-        this.viewTrack = track;
-        this.view = track.observeView(this.viewport());
+        this.#viewTrack = track;
+        this.#view = track.observeView(this.#viewport());
       }
     }
   }
 
-  private viewport() {
+  #viewport() {
     return {
-      visible: this.intersecting && document.visibilityState !== 'hidden',
-      width: Math.round(this.size.width),
-      height: Math.round(this.size.height),
+      visible: this.#intersecting && document.visibilityState !== 'hidden',
+      width: Math.round(this.#size.width),
+      height: Math.round(this.#size.height),
     };
   }
 
-  private readonly reportView = () => {
-    this.view?.update(this.viewport());
+  readonly #reportView = () => {
+    this.#view?.update(this.#viewport());
   };
 
-  private releaseView(): void {
-    this.view?.release();
-    this.view = undefined;
-    this.viewTrack = undefined;
+  #releaseView(): void {
+    this.#view?.release();
+    this.#view = undefined;
+    this.#viewTrack = undefined;
   }
 
-  private readonly onVideoResize = (event: Event): void => {
+  readonly #onVideoResize = (event: Event): void => {
     const video = event.target as HTMLVideoElement;
     if (!video.videoWidth || !video.videoHeight) return;
     this.hasFrames = true;
     const ratio = video.videoWidth / video.videoHeight;
-    if (Math.abs(ratio - this.ratio) < 0.01) return;
-    this.ratio = ratio;
+    if (Math.abs(ratio - this.#ratio) < 0.01) return;
+    this.#ratio = ratio;
     this.dispatchEvent(new CallTileResizeEvent(ratio));
   };
 
@@ -190,7 +190,7 @@ export class CallTileElement extends LitElement {
     return this.source === 'screen-share' ? `${id}:screen` : id;
   }
 
-  private readonly onPin = (): void => {
+  readonly #onPin = (): void => {
     this.dispatchEvent(new CallPinEvent(this.tileKey, !this.pinned));
   };
 
@@ -221,8 +221,8 @@ export class CallTileElement extends LitElement {
                 playsinline
                 muted
                 .srcObject=${live(streamFor(track.mediaStreamTrack))}
-                @resize=${this.onVideoResize}
-                @loadedmetadata=${this.onVideoResize}
+                @resize=${this.#onVideoResize}
+                @loadedmetadata=${this.#onVideoResize}
               ></video>`
             : nothing
         }
@@ -284,7 +284,7 @@ export class CallTileElement extends LitElement {
                 class="pin"
                 aria-pressed=${this.pinned ? 'true' : 'false'}
                 aria-label=${t.t('pin', { name: label })}
-                @click=${this.onPin}
+                @click=${this.#onPin}
               >
                 ${icons.pin}
               </button>`

@@ -212,25 +212,25 @@ export class MatrixCallElement extends LitElement {
   @state() private announcement = '';
   @state() private dismissedRing = '';
 
-  private readonly call = new CallController(this, {
+  readonly #call = new CallController(this, {
     session: () => this.session,
     create: (options) => MatrixCallElement.createSession(options),
     autoStart: true,
     onSnapshot: (snapshot, previous) => {
-      this.onSnapshot(snapshot, previous);
+      this.#onSnapshot(snapshot, previous);
     },
     onError: (error) => {
-      this.report(error);
+      this.#report(error);
     },
   });
-  private readonly internals = this.attachInternals();
-  private readonly reported = new WeakSet<MatrixCallError>();
-  private readonly autoJoined = new WeakSet<CallSessionApi>();
-  private inCall = false;
-  private readonly phaseLabel = new PhaseLabelController(this);
-  private readonly rare = new RareViewsController(this);
-  private ringTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly language = new TranslatorController(this, {
+  readonly #internals = this.attachInternals();
+  readonly #reported = new WeakSet<MatrixCallError>();
+  readonly #autoJoined = new WeakSet<CallSessionApi>();
+  #inCall = false;
+  readonly #phaseLabel = new PhaseLabelController(this);
+  readonly #rare = new RareViewsController(this);
+  #ringTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #language = new TranslatorController(this, {
     lang: () => this.lang,
     strings: () => this.strings,
     onChange: (translator) => (this.i18n = translator),
@@ -250,7 +250,7 @@ export class MatrixCallElement extends LitElement {
 
   /** The view on screen. */
   get view(): MatrixCallView {
-    const c = this.call;
+    const c = this.#call;
     return viewOf({
       snapshot: c.snapshot,
       creating: c.creating,
@@ -258,13 +258,13 @@ export class MatrixCallElement extends LitElement {
       signedInWithForm: !!this.login,
       ended: this.ended,
       returnToLobby: this.returnToLobby,
-      joinsWithoutLobby: this.skipLobby && !!c.session && !this.autoJoined.has(c.session),
+      joinsWithoutLobby: this.skipLobby && !!c.session && !this.#autoJoined.has(c.session),
     });
   }
 
   /** The current call state, or `undefined` before there is a session. */
   get snapshot(): CallSnapshot | undefined {
-    return this.call.snapshot;
+    return this.#call.snapshot;
   }
 
   /**
@@ -274,40 +274,40 @@ export class MatrixCallElement extends LitElement {
   join(): Promise<void> {
     const lobby = this.renderRoot.querySelector('call-lobby');
     const typed = lobby?.displayName?.trim();
-    return this.joinAs(
-      typed && typed !== this.call.snapshot?.user?.displayName ? typed : undefined,
+    return this.#joinAs(
+      typed && typed !== this.#call.snapshot?.user?.displayName ? typed : undefined,
     );
   }
 
-  private joinAs(displayName: string | undefined): Promise<void> {
+  #joinAs(displayName: string | undefined): Promise<void> {
     this.ended = false;
     this.notice = undefined;
-    return this.call.join(displayName ? { displayName } : {});
+    return this.#call.join(displayName ? { displayName } : {});
   }
 
   /** Leaves the call (or cancels a join under way). */
   leave(): Promise<void> {
-    return this.call.leave();
+    return this.#call.leave();
   }
 
   /** Turns the microphone on or off (toggles without an argument). */
   toggleMicrophone(on?: boolean): Promise<void> {
-    return this.call.setMicrophoneEnabled(on ?? !this.call.snapshot?.local.microphoneEnabled);
+    return this.#call.setMicrophoneEnabled(on ?? !this.#call.snapshot?.local.microphoneEnabled);
   }
 
   /** Turns the camera on or off (toggles without an argument). */
   toggleCamera(on?: boolean): Promise<void> {
-    return this.call.setCameraEnabled(on ?? !this.call.snapshot?.local.cameraEnabled);
+    return this.#call.setCameraEnabled(on ?? !this.#call.snapshot?.local.cameraEnabled);
   }
 
   /** Starts or stops sharing the screen (toggles without an argument). */
   toggleScreenShare(on?: boolean): Promise<void> {
-    return this.call.setScreenShareEnabled(on ?? !this.call.snapshot?.local.screenShareEnabled);
+    return this.#call.setScreenShareEnabled(on ?? !this.#call.snapshot?.local.screenShareEnabled);
   }
 
   /** Picks the microphone (`audioinput`), camera (`videoinput`) or speaker (`audiooutput`). */
   setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
-    return this.call.selectDevice(kind, deviceId);
+    return this.#call.selectDevice(kind, deviceId);
   }
 
   /**
@@ -315,27 +315,27 @@ export class MatrixCallElement extends LitElement {
    * what happened, when, and why, without tokens or keys. Attach it to bug reports.
    */
   exportDiagnostics(): string {
-    const error = this.call.error;
+    const error = this.#call.error;
     return (
-      this.call.session?.diagnostics.export({ error: error?.toJSON(), view: this.view }) ??
+      this.#call.session?.diagnostics.export({ error: error?.toJSON(), view: this.view }) ??
       JSON.stringify({ error: error?.toJSON(), view: this.view }, null, 2)
     );
   }
 
   /** Receiver statistics of the remote tracks (frames decoded, packets, audio samples); empty outside a call. */
   getMediaStats(): Promise<MediaStats[]> {
-    return this.call.session?.getMediaStats() ?? Promise.resolve([]);
+    return this.#call.session?.getMediaStats() ?? Promise.resolve([]);
   }
 
   constructor() {
     super();
     this.addController({
       hostConnected: () => {
-        addEventListener('pagehide', this.onPageHide);
+        addEventListener('pagehide', this.#onPageHide);
       },
       hostDisconnected: () => {
-        clearTimeout(this.ringTimer);
-        removeEventListener('pagehide', this.onPageHide);
+        clearTimeout(this.#ringTimer);
+        removeEventListener('pagehide', this.#onPageHide);
       },
     });
   }
@@ -344,119 +344,119 @@ export class MatrixCallElement extends LitElement {
    * Closing or reloading the page leaves the call right away, so the others see us go now
    * rather than when the delayed leave event fires (best effort: the page may be gone first).
    */
-  private readonly onPageHide = (): void => {
-    if (this.inCall) void this.leave();
+  readonly #onPageHide = (): void => {
+    if (this.#inCall) void this.leave();
   };
 
   protected override firstUpdated(): void {
     const root = this.renderRoot;
-    root.addEventListener('call-error', this.onChildError);
+    root.addEventListener('call-error', this.#onChildError);
     // The screens ask; this element runs the flow.
-    root.addEventListener('call-request-join', this.onRequestJoin);
-    root.addEventListener('call-request-sign-in', this.onRequestSignIn);
-    root.addEventListener('call-request-retry', this.onRequest(this.retry));
+    root.addEventListener('call-request-join', this.#onRequestJoin);
+    root.addEventListener('call-request-sign-in', this.#onRequestSignIn);
+    root.addEventListener('call-request-retry', this.#onRequest(this.#retry));
     root.addEventListener(
       'call-request-lobby',
-      this.onRequest(() => (this.ended = false)),
+      this.#onRequest(() => (this.ended = false)),
     );
   }
 
-  private readonly onRequest = (run: () => void) => (event: Event) => {
+  readonly #onRequest = (run: () => void) => (event: Event) => {
     event.preventDefault();
     event.stopPropagation();
     run();
   };
 
-  private readonly onChildError = (event: Event) => {
+  readonly #onChildError = (event: Event) => {
     if (!(event instanceof CallErrorEvent)) return;
     const { error } = event;
     // Report each error once, whether a child or the snapshot saw it first.
-    if (this.reported.has(error)) event.stopPropagation();
-    else this.remember(error);
+    if (this.#reported.has(error)) event.stopPropagation();
+    else this.#remember(error);
   };
 
-  private readonly onRequestJoin = (event: Event) => {
+  readonly #onRequestJoin = (event: Event) => {
     if (!(event instanceof CallRequestJoinEvent)) return;
-    this.onRequest(() => void this.joinAs(event.displayName))(event);
+    this.#onRequest(() => void this.#joinAs(event.displayName))(event);
   };
 
-  private readonly onRequestSignIn = (event: Event) => {
+  readonly #onRequestSignIn = (event: Event) => {
     // Its class comes with the sign-in screen's chunk: not needed to read it.
-    this.onRequest(() => {
-      this.signIn((event as Event & Pick<CallRequestSignInEvent, 'fields'>).fields);
+    this.#onRequest(() => {
+      this.#signIn((event as Event & Pick<CallRequestSignInEvent, 'fields'>).fields);
     })(event);
   };
 
-  private source(): SessionSource | undefined {
-    return sessionSource(this, this.form());
+  #source(): SessionSource | undefined {
+    return sessionSource(this, this.#form());
   }
 
-  private form() {
+  #form() {
     return { login: this.login, room: this.formRoom };
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (sessionInputNames.some((name) => (changed as Map<PropertyKey, unknown>).has(name)))
-      this.call.configure(this.session ? undefined : sessionOptions(this, this.form()));
-    if (changed.has('lang') || changed.has('strings')) this.language.update();
-    this.provideSession();
-    const s = this.call.snapshot;
-    this.phaseLabel.update(this.view === 'connecting' || s?.phase === 'reconnecting', s);
+      this.#call.configure(this.session ? undefined : sessionOptions(this, this.#form()));
+    if (changed.has('lang') || changed.has('strings')) this.#language.update();
+    this.#provideSession();
+    const s = this.#call.snapshot;
+    this.#phaseLabel.update(this.view === 'connecting' || s?.phase === 'reconnecting', s);
   }
 
-  private provideSession(): void {
-    if (this.providedSession !== this.call.session) this.providedSession = this.call.session;
+  #provideSession(): void {
+    if (this.providedSession !== this.#call.session) this.providedSession = this.#call.session;
   }
 
-  private onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
-    this.provideSession();
+  #onSnapshot(s: CallSnapshot, prev: CallSnapshot | undefined): void {
+    this.#provideSession();
     // With a session the engine is loading anyway: fetch the error view now, while the network works.
     void loadRareViews().catch(() => undefined);
     if (!prev) {
-      this.inCall = inCallPhases.has(s.phase);
+      this.#inCall = inCallPhases.has(s.phase);
       return;
     }
-    const changes = callChanges(prev, s, this.inCall, this.i18n);
-    this.inCall = changes.inCall;
+    const changes = callChanges(prev, s, this.#inCall, this.i18n);
+    this.#inCall = changes.inCall;
     if (changes.left) this.ended = changes.left === 'user';
     for (const event of changes.events) this.dispatchEvent(event);
-    for (const text of changes.announcements) this.announce(text);
-    if (s.error && s.error !== prev.error) this.report(s.error);
+    for (const text of changes.announcements) this.#announce(text);
+    if (s.error && s.error !== prev.error) this.#report(s.error);
   }
 
-  private remember(error: MatrixCallError): void {
-    this.reported.add(error);
+  #remember(error: MatrixCallError): void {
+    this.#reported.add(error);
     const view = this.view;
     if (view === 'lobby' || view === 'in-call') this.notice = error;
   }
 
-  private report(error: MatrixCallError): void {
-    if (error.reason === 'aborted' || this.reported.has(error)) return;
-    this.remember(error);
+  #report(error: MatrixCallError): void {
+    if (error.reason === 'aborted' || this.#reported.has(error)) return;
+    this.#remember(error);
     this.dispatchEvent(new CallErrorEvent(error));
   }
 
-  private announce(text: string): void {
+  #announce(text: string): void {
     // A repeated message must still change the live region to be read again.
     this.announcement = text === this.announcement ? `${text}\u00a0` : text;
   }
 
   protected override updated(): void {
     const view = this.view;
-    for (const name of matrixCallViews) toggleState(this.internals, name, name === view);
-    const session = this.call.session;
-    const s = this.call.snapshot;
+    for (const name of matrixCallViews) toggleState(this.#internals, name, name === view);
+    const session = this.#call.session;
+    const s = this.#call.snapshot;
     // After this update, not inside it: the session may answer synchronously.
     if (session && s?.status === 'ready' && s.phase === 'idle' && this.skipLobby) {
-      if (!this.autoJoined.has(session)) {
-        this.autoJoined.add(session);
+      if (!this.#autoJoined.has(session)) {
+        this.#autoJoined.add(session);
         queueMicrotask(() => void this.join());
       }
     }
   }
 
-  private readonly retry = (): void => {
-    const c = this.call;
+  readonly #retry = (): void => {
+    const c = this.#call;
     this.notice = undefined;
     if (!c.session || c.snapshot?.status === 'failed') {
       if (c.ownsSession || !c.session) c.recreate();
@@ -464,9 +464,9 @@ export class MatrixCallElement extends LitElement {
     } else void this.join();
   };
 
-  private signIn(fields: CallRequestSignInEvent['fields']): void {
+  #signIn(fields: CallRequestSignInEvent['fields']): void {
     if (!this.room) this.formRoom = fields.room;
-    if (!this.source() || this.login) {
+    if (!this.#source() || this.login) {
       this.login = {
         homeserver: fields.homeserver || this.homeserver,
         username: fields.username,
@@ -478,30 +478,30 @@ export class MatrixCallElement extends LitElement {
 
   override render() {
     const view = this.view;
-    return html`<div part="base" class="base">${this.renderView(view)}</div>
+    return html`<div part="base" class="base">${this.#renderView(view)}</div>
       <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>`;
   }
 
-  private renderView(view: MatrixCallView) {
+  #renderView(view: MatrixCallView) {
     switch (view) {
       case 'sign-in':
-        return this.renderSignIn();
+        return this.#renderSignIn();
       case 'starting':
-        return this.renderStatus(this.i18n.t('starting'), true);
+        return this.#renderStatus(this.i18n.t('starting'), true);
       case 'lobby':
-        return this.renderLobby();
+        return this.#renderLobby();
       case 'connecting':
-        return this.renderConnecting();
+        return this.#renderConnecting();
       case 'in-call':
-        return this.renderCall();
+        return this.#renderCall();
       case 'failed':
-        return this.renderFailed();
+        return this.#renderFailed();
       case 'ended':
-        return this.renderEnded();
+        return this.#renderEnded();
     }
   }
 
-  private renderStatus(label: string, shown: boolean, extra: unknown = nothing) {
+  #renderStatus(label: string, shown: boolean, extra: unknown = nothing) {
     return html`<div class="center">
       <div class="status ${shown ? '' : 'pending'}" role="status">
         <div class="spinner" aria-hidden="true"></div>
@@ -511,12 +511,12 @@ export class MatrixCallElement extends LitElement {
     </div>`;
   }
 
-  private renderSignIn() {
-    if (!this.rare.get()) return this.renderStatus('', false);
-    const error = this.call.snapshot?.error ?? this.call.error;
+  #renderSignIn() {
+    if (!this.#rare.get()) return this.#renderStatus('', false);
+    const error = this.#call.snapshot?.error ?? this.#call.error;
     return html`<call-sign-in
       exportparts="sign-in, base:card"
-      ?needs-account=${!this.source() || !!this.login}
+      ?needs-account=${!this.#source() || !!this.login}
       ?needs-room=${!this.room}
       homeserver=${this.login?.homeserver ?? this.homeserver}
       username=${this.login?.username ?? this.userId}
@@ -526,14 +526,14 @@ export class MatrixCallElement extends LitElement {
   }
 
   /** "Alice is calling — Join" above the lobby, until it is answered, dismissed or expires. */
-  private renderRing(s: CallSnapshot) {
+  #renderRing(s: CallSnapshot) {
     const n = s.incomingNotification;
     if (!n || n.eventId === this.dismissedRing || n.expiresAt <= Date.now()) return nothing;
     if (!s.callInProgress.active) return nothing;
-    const views = this.rare.get();
+    const views = this.#rare.get();
     if (!views) return nothing;
-    clearTimeout(this.ringTimer);
-    this.ringTimer = setTimeout(
+    clearTimeout(this.#ringTimer);
+    this.#ringTimer = setTimeout(
       () => {
         this.requestUpdate();
       },
@@ -553,9 +553,9 @@ export class MatrixCallElement extends LitElement {
   }
 
   /** A non-fatal error above the lobby or the call (its view comes with the rare views). */
-  private renderNotice() {
+  #renderNotice() {
     const error = this.notice;
-    const views = error && this.rare.get();
+    const views = error && this.#rare.get();
     if (!error || !views) return nothing;
     return views.noticeBanner({
       t: this.i18n,
@@ -566,32 +566,32 @@ export class MatrixCallElement extends LitElement {
     });
   }
 
-  private renderLobby() {
-    const s = this.call.snapshot;
+  #renderLobby() {
+    const s = this.#call.snapshot;
     if (!s) return nothing;
-    return html`${this.renderNotice()}${this.renderRing(s)}
+    return html`${this.#renderNotice()}${this.#renderRing(s)}
       <call-lobby exportparts=${lobbyParts}></call-lobby>`;
   }
 
-  private renderConnecting() {
-    const phase = this.phaseLabel.shown;
+  #renderConnecting() {
+    const phase = this.#phaseLabel.shown;
     const label = phase ? this.i18n.t(`phase-${phase}` as CallStringKey) : '';
-    return this.renderStatus(
+    return this.#renderStatus(
       label,
       !!phase,
-      phase && this.call.joining
+      phase && this.#call.joining
         ? html`<button class="btn" @click=${() => this.leave()}>${this.i18n.t('cancel')}</button>`
         : nothing,
     );
   }
 
-  private renderCall() {
+  #renderCall() {
     const t = this.i18n;
-    return html`${this.renderNotice()}
+    return html`${this.#renderNotice()}
       <div class="call">
         <call-header exportparts=${headerParts}><slot name="header"></slot></call-header>
         ${
-          this.phaseLabel.shown === 'reconnecting'
+          this.#phaseLabel.shown === 'reconnecting'
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
             : nothing
         }
@@ -608,14 +608,14 @@ export class MatrixCallElement extends LitElement {
       </div>`;
   }
 
-  private renderFailed() {
-    const error = this.call.error;
-    if (!this.rare.get())
-      return this.renderStatus(
+  #renderFailed() {
+    const error = this.#call.error;
+    if (!this.#rare.get())
+      return this.#renderStatus(
         error?.message ?? '',
-        this.rare.failed,
-        this.rare.failed
-          ? html`<button part="retry-button" class="btn primary" @click=${this.retry}>
+        this.#rare.failed,
+        this.#rare.failed
+          ? html`<button part="retry-button" class="btn primary" @click=${this.#retry}>
               ${this.i18n.t('retry')}
             </button>`
           : nothing,
@@ -623,14 +623,14 @@ export class MatrixCallElement extends LitElement {
     return html`<call-failure
       exportparts="error, base:card, retry-button, diagnostics-button"
       .error=${error}
-      .diagnostics=${this.diagnostics}
+      .diagnostics=${this.#diagnostics}
     ></call-failure>`;
   }
 
-  private readonly diagnostics = () => this.exportDiagnostics();
+  readonly #diagnostics = () => this.exportDiagnostics();
 
-  private renderEnded() {
-    if (!this.rare.get()) return this.renderStatus('', false);
+  #renderEnded() {
+    if (!this.#rare.get()) return this.#renderStatus('', false);
     return html`<call-ended exportparts="base:card"></call-ended>`;
   }
 }

@@ -8,7 +8,7 @@ const LABEL_DELAY_MS = 300;
 export class PhaseLabelController implements ReactiveController {
   /** The phase to name, or `''`. */
   shown = '';
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: ReactiveControllerHost) {
     host.addController(this);
@@ -16,7 +16,7 @@ export class PhaseLabelController implements ReactiveController {
 
   /** Call before each render with whether the host is waiting on the phase. */
   update(waiting: boolean, s: CallSnapshot | undefined): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
     if (!s || !waiting) {
       this.shown = '';
       return;
@@ -24,12 +24,12 @@ export class PhaseLabelController implements ReactiveController {
     const wait = s.phaseSince + LABEL_DELAY_MS - Date.now();
     if (wait <= 0) this.shown = s.phase;
     else
-      this.timer = setTimeout(() => {
+      this.#timer = setTimeout(() => {
         this.host.requestUpdate();
       }, wait + 1);
   }
 
   hostDisconnected(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
   }
 }
