@@ -47,7 +47,8 @@ const cdn = {
   // matrix-js-sdk's index imports the widget client, which calls through matrix-widget-api never
   // make; nothing there runs on import, so unused, it is left out.
   treeshake: {
-    moduleSideEffects: (id) => !/node_modules\/(matrix-widget-api|matrix-js-sdk\/lib\/embedded\.js)/.test(id),
+    moduleSideEffects: (id) =>
+      !/node_modules\/(matrix-widget-api|matrix-js-sdk\/lib\/embedded\.js)/.test(id),
   },
   output: {
     dir: 'cdn',

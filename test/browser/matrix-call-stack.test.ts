@@ -4,6 +4,7 @@ import { assert, fixture, html } from '@open-wc/testing';
 import '../../src/define.js';
 import type { MatrixCallElement } from '../../src/elements/matrix-call/matrix-call.js';
 import type { CallTileElement } from '../../src/elements/call-tile/call-tile.js';
+import { deepElements, deepQuery, deepText } from './helpers.js';
 import {
   createRoom,
   credentialsOf,
@@ -13,8 +14,16 @@ import {
   type TestUser,
 } from './local-stack.js';
 
+/** The first match inside the element, its screens included (each has a shadow root of its own). */
 function shadow(el: Element, selector: string): HTMLElement | null {
-  return el.shadowRoot?.querySelector<HTMLElement>(selector) ?? null;
+  return el.shadowRoot ? (deepQuery<HTMLElement>(el.shadowRoot, selector) ?? null) : null;
+}
+
+/** The element's markup, its screens' shadow trees included. */
+function deepHtml(el: Element): string {
+  return [el, ...deepElements(el.shadowRoot ?? el)]
+    .map((e) => e.outerHTML + (e.shadowRoot?.innerHTML ?? ''))
+    .join('');
 }
 
 /** Tiles inside <matrix-call> → <call-grid>. */
@@ -91,7 +100,7 @@ describe('<matrix-call> on the local stack', function () {
       assert.notMatch(lock?.getAttribute('aria-label') ?? '', /not encrypted/i);
       // No token anywhere in the DOM.
       for (const el of [a, b]) {
-        const dom = el.outerHTML + (el.shadowRoot?.innerHTML ?? '');
+        const dom = deepHtml(el);
         assert.notInclude(dom, alice.accessToken);
         assert.notInclude(dom, bob.accessToken);
       }
@@ -116,7 +125,7 @@ describe('<matrix-call> on the local stack', function () {
     el.credentials = credentialsOf(alice);
     try {
       await waitFor('error view', () => el.view === 'failed', 30_000);
-      const text = el.shadowRoot?.textContent ?? '';
+      const text = el.shadowRoot ? deepText(el.shadowRoot) : '';
       assert.match(text, /does not exist/);
     } finally {
       el.remove();

@@ -44,10 +44,10 @@ const ringStyle = html`<style>
     background: var(--_accent);
     color: var(--_on-accent);
   }
+  /* Movement only: fading would make the text unreadable for a moment. */
   @keyframes ring-in {
     from {
       translate: 0 -8px;
-      opacity: 0;
     }
   }
   @media (prefers-reduced-motion: reduce) {
