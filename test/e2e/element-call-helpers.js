@@ -1,0 +1,86 @@
+// Injected into every frame of an Element Call participant's page (playwright `addInitScript`
+// runs in iframes too), as plain JavaScript. In Element Call's own frame it reads what Element
+// Call shows and decodes: its video tiles, their centre pixel, and the inbound RTP statistics of
+// every peer connection (wrapped here before Element Call creates any).
+(() => {
+  const peerConnections = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      peerConnections.push(this);
+    }
+  };
+
+  const tileElements = () => [...document.querySelectorAll('[data-testid="videoTile"]')];
+
+  function nameOf(tile) {
+    return tile.querySelector('[data-testid="name_tag"]')?.textContent?.trim() ?? '';
+  }
+
+  function videoOf(tile) {
+    return tile.querySelector('video');
+  }
+
+  function describe(tile) {
+    const video = videoOf(tile);
+    const tracks = video?.srcObject?.getVideoTracks?.() ?? [];
+    return {
+      name: nameOf(tile),
+      text: tile.textContent?.trim() ?? '',
+      videoShown: !!video && video.videoWidth > 0 && video.readyState >= 2,
+      trackIds: tracks.map((t) => t.id),
+      html: tile.outerHTML.length,
+    };
+  }
+
+  function pixelOf(video) {
+    if (!video || video.videoWidth === 0 || video.readyState < 2) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(video, 0, 0);
+    const [r, g, b] = ctx.getImageData(
+      Math.floor(canvas.width / 2),
+      Math.floor(canvas.height / 2),
+      1,
+      1,
+    ).data;
+    return [r, g, b];
+  }
+
+  async function inbound() {
+    const out = [];
+    for (const pc of peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      report.forEach((s) => {
+        if (s.type !== 'inbound-rtp') return;
+        out.push({
+          kind: s.kind,
+          trackId: s.trackIdentifier ?? '',
+          framesDecoded: s.framesDecoded ?? 0,
+          packetsReceived: s.packetsReceived ?? 0,
+          totalSamplesReceived: s.totalSamplesReceived ?? 0,
+          concealedSamples: s.concealedSamples ?? 0,
+        });
+      });
+    }
+    return out;
+  }
+
+  window.__ec = {
+    tiles: () => tileElements().map(describe),
+    /** Centre pixel of every video with frames, by the name on its tile (or '' if none). */
+    pixels: () =>
+      [...document.querySelectorAll('video')].map((v) => ({
+        name: nameOf(v.closest('[data-testid="videoTile"]') ?? document.createElement('div')),
+        trackIds: (v.srcObject?.getVideoTracks?.() ?? []).map((t) => t.id),
+        pixel: pixelOf(v),
+        w: v.videoWidth,
+      })),
+    inbound,
+    peerConnections: () => peerConnections.length,
+  };
+})();
