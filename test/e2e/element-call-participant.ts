@@ -1,0 +1,307 @@
+/**
+ * A person on Element Call: their own Chromium with their own solid-colour fake camera, loading
+ * the test widget host, which signs in, starts a MatrixClient with Rust crypto and shows the
+ * published Element Call build in an iframe, as Element Web does. What Element Call decodes is
+ * read inside its iframe (element-call-helpers.js): the centre pixel of each video, the inbound
+ * RTP statistics of its peer connections.
+ */
+import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import type { ProvisionedUser } from '../../stack/provision.js';
+import { launchChromium } from '../support/browser.js';
+import type { WidgetHostServer } from '../widget-host/serve.js';
+import type { HostInfo, HostStartOptions } from '../widget-host/host-page.js';
+import type { DriverRecord } from '../widget-host/widget-driver.js';
+import type { ActionRecord } from '../widget-host/widget-host.js';
+import {
+  ARTIFACTS,
+  COLOURS,
+  browserPid,
+  collectSecrets,
+  waitFor,
+  writeY4M,
+  type Colour,
+  type E2ERun,
+  type Peer,
+} from './harness.js';
+
+const HELPERS = resolve('test/e2e/element-call-helpers.js');
+
+/** Display names by user ID: Element Call labels its tiles with them. */
+export const displayNames = new Map<string, string>();
+
+export interface EcTile {
+  name: string;
+  text: string;
+  videoShown: boolean;
+  trackIds: string[];
+}
+
+export interface EcVideo {
+  name: string;
+  trackIds: string[];
+  pixel: [number, number, number] | null;
+  w: number;
+}
+
+export interface EcInbound {
+  kind: 'audio' | 'video';
+  trackId: string;
+  framesDecoded: number;
+  packetsReceived: number;
+  totalSamplesReceived: number;
+  concealedSamples: number;
+}
+
+interface EcHelpers {
+  tiles(): EcTile[];
+  pixels(): EcVideo[];
+  inbound(): Promise<EcInbound[]>;
+}
+declare global {
+  interface Window {
+    __ec: EcHelpers;
+  }
+}
+
+export type HostRecord = DriverRecord | ActionRecord;
+
+export interface OpenOptions {
+  /** Shared-secret E2EE (Element Call's `password` URL parameter). */
+  secret?: string;
+  /** RegExp sources of capabilities the host refuses. */
+  deny?: string[];
+  /** `matrix2` loads Element Call with `matrix_rtc_mode: "matrix_2_0"`. */
+  mode?: 'default' | 'matrix2';
+  extra?: Record<string, string>;
+}
+
+const near = (px: readonly number[] | null, rgb: readonly number[]) =>
+  !!px && px.every((c, i) => Math.abs(c - (rgb[i] ?? 0)) <= 20);
+
+export class ElementCallParticipant implements Peer {
+  browser!: Browser;
+  context: BrowserContext | undefined;
+  page: Page | undefined;
+  user: ProvisionedUser | undefined;
+  info: HostInfo | undefined;
+
+  constructor(
+    readonly run: E2ERun,
+    readonly server: WidgetHostServer,
+    readonly label: string,
+    readonly colour: Colour,
+  ) {}
+
+  get y4m(): string {
+    return join(tmpdir(), `matrix-call-e2e-${process.pid}-ec-${this.label}-${this.colour}.y4m`);
+  }
+
+  get rgb(): readonly number[] {
+    return COLOURS[this.colour].rgb;
+  }
+
+  static async launch(
+    run: E2ERun,
+    server: WidgetHostServer,
+    label: string,
+    colour: Colour,
+  ): Promise<ElementCallParticipant> {
+    const p = new ElementCallParticipant(run, server, label, colour);
+    await p.launch();
+    return p;
+  }
+
+  async launch(): Promise<void> {
+    writeY4M(this.y4m, COLOURS[this.colour].yuv);
+    this.browser = await launchChromium([`--use-file-for-fake-video-capture=${this.y4m}`]);
+  }
+
+  get p(): Page {
+    if (!this.page) throw new Error(`${this.label} has no page`);
+    return this.page;
+  }
+
+  /** Element Call's iframe. */
+  get frame(): Frame {
+    const frame = this.p.frames().find((f) => f.url().includes('/element-call'));
+    if (!frame) throw new Error(`${this.label} shows no Element Call frame`);
+    return frame;
+  }
+
+  /** Opens the host page as `user`, shows Element Call for `roomId` and waits for its lobby. */
+  async open(user: ProvisionedUser, roomId: string, opts: OpenOptions = {}): Promise<HostInfo> {
+    await this.closePage();
+    this.user = user;
+    const context = await this.browser.newContext({
+      viewport: { width: 960, height: 640 },
+      permissions: ['camera', 'microphone'],
+      colorScheme: 'light',
+    });
+    await context.addInitScript({ path: HELPERS });
+    this.context = context;
+    const page = await context.newPage();
+    this.page = page;
+    const label = this.label;
+    page.on('console', (msg) => {
+      this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (error) => {
+      this.run.consoleLines.push(`[${label}] pageerror: ${error.message}\n${error.stack ?? ''}`);
+    });
+    page.on('response', (response) => void collectSecrets(this.run, response));
+    await page.goto(this.server.hostUrl);
+    const start: HostStartOptions = {
+      homeserver: this.run.stack.homeserverUrl,
+      username: user.username,
+      password: user.password,
+      roomId,
+      widgetBase:
+        opts.mode === 'matrix2' ? this.server.elementCallMatrix2Url : this.server.elementCallUrl,
+      ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+      ...(opts.deny ? { deny: opts.deny } : {}),
+      ...(opts.extra ? { extra: opts.extra } : {}),
+    };
+    this.info = await page.evaluate((o) => window.__host.start(o), start);
+    await this.frameLocator('[data-testid="lobby_joinCall"]').waitFor({
+      state: 'visible',
+      timeout: 45_000,
+    });
+    return this.info;
+  }
+
+  frameLocator(selector: string) {
+    return this.p.frameLocator('iframe').locator(selector);
+  }
+
+  /** Clicks "Join call" in Element Call's lobby; returns when (Date.now()) it was clicked. */
+  async clickJoin(): Promise<number> {
+    const button = this.frameLocator('[data-testid="lobby_joinCall"]');
+    await button.waitFor({ state: 'visible', timeout: 10_000 });
+    const at = Date.now();
+    await button.click({ timeout: 10_000 });
+    return at;
+  }
+
+  /** Joins and waits until Element Call is in the call (its leave button shows). */
+  async join(): Promise<void> {
+    await this.clickJoin();
+    await this.frameLocator('[data-testid="incall_leave"]').waitFor({
+      state: 'visible',
+      timeout: 45_000,
+    });
+  }
+
+  async control(testId: 'incall_leave' | 'incall_mute' | 'incall_videomute' | 'incall_screenshare') {
+    await this.frameLocator(`[data-testid="${testId}"]`).click({ timeout: 10_000 });
+  }
+
+  async leave(): Promise<number> {
+    const at = Date.now();
+    await this.control('incall_leave');
+    return at;
+  }
+
+  records(): Promise<HostRecord[]> {
+    return this.p.evaluate(() => window.__host.records);
+  }
+
+  tiles(): Promise<EcTile[]> {
+    return this.frame.evaluate(() => window.__ec.tiles());
+  }
+
+  videos(): Promise<EcVideo[]> {
+    return this.frame.evaluate(() => window.__ec.pixels());
+  }
+
+  inbound(): Promise<EcInbound[]> {
+    return this.frame.evaluate(() => window.__ec.inbound());
+  }
+
+  /** Tiles shown for `other` (by their display name). */
+  async tilesOf(other: Peer): Promise<EcTile[]> {
+    const name = displayNames.get(other.user?.userId ?? '') ?? '\u0000';
+    return (await this.tiles()).filter((t) => t.name === name);
+  }
+
+  /** Frames decoded so far from the tracks of the videos showing `rgb`. */
+  private async framesOfColour(rgb: readonly number[]): Promise<number> {
+    const tracks = new Set(
+      (await this.videos()).filter((v) => near(v.pixel, rgb)).flatMap((v) => v.trackIds),
+    );
+    return (await this.inbound())
+      .filter((s) => s.kind === 'video' && tracks.has(s.trackId))
+      .reduce((n, s) => n + s.framesDecoded, 0);
+  }
+
+  /**
+   * Proves Element Call shows `other`: a video on their tile (by display name) has their camera
+   * colour (±20), and its track keeps decoding frames.
+   */
+  async seesVideoOf(other: Peer, timeoutMs = 30_000): Promise<void> {
+    const name = displayNames.get(other.user?.userId ?? '');
+    try {
+      await waitFor(
+        `${this.label} (Element Call) to see ${other.label}'s ${other.colour} video`,
+        async () =>
+          (await this.videos()).some(
+            (v) => (name === undefined || v.name === name) && near(v.pixel, other.rgb),
+          ),
+        timeoutMs,
+        250,
+      );
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}; videos ${JSON.stringify(await this.videos().catch(() => []))}, tiles ${JSON.stringify(await this.tiles().catch(() => []))}`,
+      );
+    }
+    const before = await this.framesOfColour(other.rgb);
+    await waitFor(
+      `${this.label} (Element Call) to keep decoding ${other.label}'s frames`,
+      async () => (await this.framesOfColour(other.rgb)) >= before + 5,
+      10_000,
+      250,
+    );
+  }
+
+  /** Decoded (not concealed) audio samples over all inbound audio, now. */
+  async decodedAudioSamples(): Promise<number> {
+    return (await this.inbound())
+      .filter((s) => s.kind === 'audio')
+      .reduce((n, s) => n + s.totalSamplesReceived - s.concealedSamples, 0);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = join(ARTIFACTS, `${name}-${this.label}.png`);
+    await this.p.mouse.move(1, 1);
+    await this.p.screenshot({ path: file, timeout: 15_000 });
+    return file;
+  }
+
+  get pid(): number | undefined {
+    return browserPid(`--use-file-for-fake-video-capture=${this.y4m}`);
+  }
+
+  /** Kills the browser process, as a crash would (no hang-up, no leave event). */
+  kill(): void {
+    const pid = this.pid;
+    if (!pid) throw new Error('no browser pid');
+    process.kill(-pid, 'SIGKILL');
+    this.context = undefined;
+    this.page = undefined;
+  }
+
+  async closePage(): Promise<void> {
+    const context = this.context;
+    this.context = undefined;
+    this.page = undefined;
+    await context?.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.closePage();
+    await this.browser.close().catch(() => undefined);
+  }
+}
