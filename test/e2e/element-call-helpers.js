@@ -22,15 +22,27 @@
     return tile.querySelector('video');
   }
 
+  /** The user ID Element Call labels the tile's avatar with. */
+  function userIdOf(tile) {
+    return tile.querySelector('[role="img"][aria-label^="@"]')?.getAttribute('aria-label') ?? '';
+  }
+
   function describe(tile) {
     const video = videoOf(tile);
     const tracks = video?.srcObject?.getVideoTracks?.() ?? [];
+    const avatar = tile.querySelector('[role="img"][aria-label^="@"]');
+    const dataId = tile.getAttribute('data-id') ?? '';
     return {
       name: nameOf(tile),
-      text: tile.textContent?.trim() ?? '',
+      userId: userIdOf(tile),
+      dataId,
+      screenShare: dataId.endsWith(':screen-share'),
+      inSpotlight: !!tile.closest('[data-id="spotlight"]'),
+      videoEnabled: tile.getAttribute('data-video-enabled') === 'true',
       videoShown: !!video && video.videoWidth > 0 && video.readyState >= 2,
+      avatarShown: !!avatar && getComputedStyle(avatar).display !== 'none',
+      micMuted: !!tile.querySelector('svg[data-muted="true"]'),
       trackIds: tracks.map((t) => t.id),
-      html: tile.outerHTML.length,
     };
   }
 
@@ -76,6 +88,7 @@
     pixels: () =>
       [...document.querySelectorAll('video')].map((v) => ({
         name: nameOf(v.closest('[data-testid="videoTile"]') ?? document.createElement('div')),
+        userId: userIdOf(v.closest('[data-testid="videoTile"]') ?? document.createElement('div')),
         trackIds: (v.srcObject?.getVideoTracks?.() ?? []).map((t) => t.id),
         pixel: pixelOf(v),
         w: v.videoWidth,

@@ -13,8 +13,7 @@ import type { ProvisionedUser } from '../../stack/provision.js';
 import { launchChromium } from '../support/browser.js';
 import type { WidgetHostServer } from '../widget-host/serve.js';
 import type { HostInfo, HostStartOptions } from '../widget-host/host-page.js';
-import type { DriverRecord } from '../widget-host/widget-driver.js';
-import type { ActionRecord } from '../widget-host/widget-host.js';
+import type { HostRecord } from '../widget-host/widget-host.js';
 import {
   ARTIFACTS,
   COLOURS,
@@ -29,18 +28,26 @@ import {
 
 const HELPERS = resolve('test/e2e/element-call-helpers.js');
 
-/** Display names by user ID: Element Call labels its tiles with them. */
-export const displayNames = new Map<string, string>();
-
 export interface EcTile {
   name: string;
-  text: string;
+  /** From the avatar's label. */
+  userId: string;
+  /** `<user>:<device>:0:screen-share` on a screen-share tile; else empty. */
+  dataId: string;
+  screenShare: boolean;
+  inSpotlight: boolean;
+  /** The tile's own `data-video-enabled`: false shows the avatar. */
+  videoEnabled: boolean;
   videoShown: boolean;
+  avatarShown: boolean;
+  /** The name tag's microphone icon says "Microphone off". */
+  micMuted: boolean;
   trackIds: string[];
 }
 
 export interface EcVideo {
   name: string;
+  userId: string;
   trackIds: string[];
   pixel: [number, number, number] | null;
   w: number;
@@ -66,7 +73,10 @@ declare global {
   }
 }
 
-export type HostRecord = DriverRecord | ActionRecord;
+export type { HostRecord };
+
+/** Marks console lines that come from Element Call's iframe (its scripts), not the host. */
+export const ELEMENT_CALL_FRAME_TAG = '{element-call iframe}';
 
 export interface OpenOptions {
   /** Shared-secret E2EE (Element Call's `password` URL parameter). */
@@ -146,7 +156,10 @@ export class ElementCallParticipant implements Peer {
     this.page = page;
     const label = this.label;
     page.on('console', (msg) => {
-      this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`);
+      const fromEc = msg.location().url.includes('/element-call');
+      this.run.consoleLines.push(
+        `[${label}]${fromEc ? ` ${ELEMENT_CALL_FRAME_TAG}` : ''} ${msg.type()}: ${msg.text()}`,
+      );
     });
     page.on('pageerror', (error) => {
       this.run.consoleLines.push(`[${label}] pageerror: ${error.message}\n${error.stack ?? ''}`);
@@ -194,6 +207,16 @@ export class ElementCallParticipant implements Peer {
     });
   }
 
+  /** A new widget on the same client and device, as Element Web makes per call; then joins. */
+  async rejoin(): Promise<void> {
+    this.info = await this.p.evaluate(() => window.__host.restartWidget());
+    await this.frameLocator('[data-testid="lobby_joinCall"]').waitFor({
+      state: 'visible',
+      timeout: 45_000,
+    });
+    await this.join();
+  }
+
   async control(testId: 'incall_leave' | 'incall_mute' | 'incall_videomute' | 'incall_screenshare') {
     await this.frameLocator(`[data-testid="${testId}"]`).click({ timeout: 10_000 });
   }
@@ -220,10 +243,9 @@ export class ElementCallParticipant implements Peer {
     return this.frame.evaluate(() => window.__ec.inbound());
   }
 
-  /** Tiles shown for `other` (by their display name). */
+  /** Tiles shown for `other` (camera and screen share). */
   async tilesOf(other: Peer): Promise<EcTile[]> {
-    const name = displayNames.get(other.user?.userId ?? '') ?? '\u0000';
-    return (await this.tiles()).filter((t) => t.name === name);
+    return (await this.tiles()).filter((t) => t.userId === other.user?.userId);
   }
 
   /** Frames decoded so far from the tracks of the videos showing `rgb`. */
@@ -241,14 +263,12 @@ export class ElementCallParticipant implements Peer {
    * colour (±20), and its track keeps decoding frames.
    */
   async seesVideoOf(other: Peer, timeoutMs = 30_000): Promise<void> {
-    const name = displayNames.get(other.user?.userId ?? '');
+    const userId = other.user?.userId ?? '';
     try {
       await waitFor(
         `${this.label} (Element Call) to see ${other.label}'s ${other.colour} video`,
         async () =>
-          (await this.videos()).some(
-            (v) => (name === undefined || v.name === name) && near(v.pixel, other.rgb),
-          ),
+          (await this.videos()).some((v) => v.userId === userId && near(v.pixel, other.rgb)),
         timeoutMs,
         250,
       );

@@ -4,9 +4,8 @@
  * Tests drive it with `window.__host` from playwright; no token ever leaves the page.
  */
 import { ClientEvent, SyncState, createClient, type MatrixClient } from 'matrix-js-sdk';
-import { WidgetHost, type ActionRecord } from './widget-host.js';
+import { WidgetHost, type HostRecord } from './widget-host.js';
 import { elementCallUrl } from './element-call-url.js';
-import type { DriverRecord } from './widget-driver.js';
 
 export interface HostStartOptions {
   homeserver: string;
@@ -31,7 +30,9 @@ export interface HostInfo {
 
 interface HostApi {
   start(options: HostStartOptions): Promise<HostInfo>;
-  records: (DriverRecord | ActionRecord)[];
+  /** Replaces the widget with a new one (same client and device), e.g. to rejoin. */
+  restartWidget(): HostInfo;
+  records: HostRecord[];
   send(action: string, data?: Record<string, unknown>): Promise<unknown>;
   /** Decrypted room events of a type, oldest first (as the host's client sees them). */
   events(type: string): { sender: string; content: unknown; id: string; ts: number }[];
@@ -47,7 +48,8 @@ declare global {
 let client: MatrixClient | undefined;
 let host: WidgetHost | undefined;
 let roomId = '';
-const records: (DriverRecord | ActionRecord)[] = [];
+let options: HostStartOptions | undefined;
+const records: HostRecord[] = [];
 
 async function signIn(homeserver: string, username: string, password: string) {
   const anonymous = createClient({ baseUrl: homeserver });
@@ -84,8 +86,20 @@ async function start(o: HostStartOptions): Promise<HostInfo> {
   });
   await c.startClient({ initialSyncLimit: 20 });
   await synced;
+  options = o;
+  return showWidget();
+}
+
+/** A new widget for the room on the same client and device (as Element Web does per call). */
+function showWidget(): HostInfo {
+  const c = client;
+  const o = options;
+  if (!c || !o) throw new Error('not started');
+  host?.stop();
   const room = c.getRoom(o.roomId);
   if (!room) throw new Error(`not joined to ${o.roomId}`);
+  const userId = c.getSafeUserId();
+  const deviceId = c.getDeviceId() ?? '';
   const inCall = c.matrixRTC.getRoomSession(room).memberships.length > 0;
   const intent = inCall ? 'join_existing' : 'start_call';
   const widgetId = `ec-${Math.random().toString(36).slice(2, 12)}`;
@@ -94,8 +108,8 @@ async function start(o: HostStartOptions): Promise<HostInfo> {
     widgetId,
     parentUrl: location.href.split('#')[0] ?? location.href,
     roomId: o.roomId,
-    userId: login.user_id,
-    deviceId: login.device_id,
+    userId,
+    deviceId,
     baseUrl: o.homeserver,
     perParticipantE2EE: room.hasEncryptionStateEvent(),
     intent,
@@ -113,11 +127,12 @@ async function start(o: HostStartOptions): Promise<HostInfo> {
     deny: (o.deny ?? []).map((source) => new RegExp(source)),
     record: (entry) => records.push(entry),
   });
-  return { userId: login.user_id, deviceId: login.device_id, intent, url };
+  return { userId, deviceId, intent, url };
 }
 
 window.__host = {
   start,
+  restartWidget: showWidget,
   records,
   send: (action, data) => {
     if (!host) throw new Error('no widget');

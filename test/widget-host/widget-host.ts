@@ -38,6 +38,19 @@ export interface ActionRecord {
   response?: unknown;
 }
 
+/** Something the host pushed to the widget: a decrypted to-device message or a room event. */
+export interface ReceivedRecord {
+  at: number;
+  kind: 'receive-to-device' | 'receive-event';
+  type: string;
+  sender: string;
+  encrypted: boolean;
+  stateKey?: string;
+  content: unknown;
+}
+
+export type HostRecord = DriverRecord | ActionRecord | ReceivedRecord;
+
 export interface WidgetHostOptions {
   client: MatrixClient;
   roomId: string;
@@ -48,7 +61,7 @@ export interface WidgetHostOptions {
   container: HTMLElement;
   deny?: readonly (string | RegExp)[];
   /** Called for every driver request and every action, in order. */
-  record?: (entry: DriverRecord | ActionRecord) => void;
+  record?: (entry: HostRecord) => void;
 }
 
 export class WidgetHost {
@@ -56,7 +69,7 @@ export class WidgetHost {
   readonly api: ClientWidgetApi;
   private readonly client: MatrixClient;
   private readonly roomId: string;
-  private readonly record: (entry: DriverRecord | ActionRecord) => void;
+  private readonly record: (entry: HostRecord) => void;
   private readonly pendingDecryption = new WeakSet<MatrixEvent>();
   private readonly ready: Promise<void>;
 
@@ -138,6 +151,7 @@ export class WidgetHost {
 
   private feed(event: MatrixEvent): void {
     // State events go both here (as timeline events) and through feedStateUpdate (as state).
+    this.received('receive-event', event);
     this.api.feedEvent(widgetEventOf(event)).catch(() => undefined);
   }
 
@@ -146,7 +160,28 @@ export class WidgetHost {
     this.api.feedStateUpdate(widgetEventOf(event)).catch(() => undefined);
   };
 
+  private received(kind: 'receive-event', event: MatrixEvent): void {
+    const stateKey = event.getStateKey();
+    this.record({
+      at: Date.now(),
+      kind,
+      type: event.getType(),
+      sender: event.getSender() ?? '',
+      encrypted: event.isEncrypted(),
+      ...(stateKey !== undefined ? { stateKey } : {}),
+      content: redacted(event.getContent()),
+    });
+  }
+
   private readonly onToDevice = ({ message, encryptionInfo }: ReceivedToDeviceMessage): void => {
+    this.record({
+      at: Date.now(),
+      kind: 'receive-to-device',
+      type: message.type,
+      sender: message.sender,
+      encrypted: !!encryptionInfo,
+      content: redacted(message.content),
+    });
     this.api
       .feedToDevice(message as unknown as Parameters<ClientWidgetApi['feedToDevice']>[0], !!encryptionInfo)
       .catch(() => undefined);
