@@ -37,7 +37,9 @@
       userId: userIdOf(tile),
       dataId,
       screenShare: dataId.endsWith(':screen-share'),
-      inSpotlight: !!tile.closest('[data-id="spotlight"]'),
+      // Spotlight items carry a `spotlightItem` CSS-module class (0.26.1 is pinned).
+      inSpotlight:
+        !!tile.closest('[data-id="spotlight"]') || /(^|\s)_spotlightItem_/.test(tile.className),
       videoEnabled: tile.getAttribute('data-video-enabled') === 'true',
       videoShown: !!video && video.videoWidth > 0 && video.readyState >= 2,
       avatarShown: !!avatar && getComputedStyle(avatar).display !== 'none',
