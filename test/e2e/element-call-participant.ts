@@ -217,7 +217,9 @@ export class ElementCallParticipant implements Peer {
     await this.join();
   }
 
-  async control(testId: 'incall_leave' | 'incall_mute' | 'incall_videomute' | 'incall_screenshare') {
+  async control(
+    testId: 'incall_leave' | 'incall_mute' | 'incall_videomute' | 'incall_screenshare',
+  ) {
     await this.frameLocator(`[data-testid="${testId}"]`).click({ timeout: 10_000 });
   }
 

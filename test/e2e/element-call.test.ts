@@ -106,7 +106,10 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
       (await mc.stats())
         .filter((s) => s.kind === 'audio' && s.participantId.startsWith(`${ec.user?.userId}:`))
         .reduce((n, s) => n + s.totalSamplesReceived - s.concealedSamples, 0);
-    await waitFor(`${mc.label} to receive audio from ${ec.label}`, async () => (await mcDecoded()) > 0);
+    await waitFor(
+      `${mc.label} to receive audio from ${ec.label}`,
+      async () => (await mcDecoded()) > 0,
+    );
     const [ec0, mc0] = [await ec.decodedAudioSamples(), await mcDecoded()];
     await sleep(1500);
     const [ec1, mc1] = [await ec.decodedAudioSamples(), await mcDecoded()];
@@ -121,12 +124,20 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
       if (me instanceof ElementCallParticipant) {
         const tiles = (await me.tiles()).filter((t) => !t.screenShare);
         const theirs = tiles.filter((t) => t.userId === userId);
-        assert.equal(theirs.length, 1, `${me.label} shows ${theirs.length} tiles for ${other.label}`);
+        assert.equal(
+          theirs.length,
+          1,
+          `${me.label} shows ${theirs.length} tiles for ${other.label}`,
+        );
         assert.equal(tiles.length, total, `${me.label} shows ${tiles.length} tiles`);
       } else {
         const tiles = (await me.tiles()).filter((t) => t.source === 'camera');
         const theirs = tiles.filter((t) => t.userId === userId);
-        assert.equal(theirs.length, 1, `${me.label} shows ${theirs.length} tiles for ${other.label}`);
+        assert.equal(
+          theirs.length,
+          1,
+          `${me.label} shows ${theirs.length} tiles for ${other.label}`,
+        );
         assert.equal(tiles.length, total, `${me.label} shows ${tiles.length} tiles`);
       }
       await sleep(250);

@@ -35,7 +35,13 @@ export const COLOURS = {
 export type Colour = keyof typeof COLOURS;
 
 /** A solid-colour 320×240 Y4M clip (header `C420`, as Chromium's fake capture wants). */
-export function writeY4M(path: string, [y, u, v]: readonly number[], w = 320, h = 240, frames = 15) {
+export function writeY4M(
+  path: string,
+  [y, u, v]: readonly number[],
+  w = 320,
+  h = 240,
+  frames = 15,
+) {
   const frame = Buffer.concat([
     Buffer.from('FRAME\n'),
     Buffer.alloc(w * h, y),

@@ -24,7 +24,10 @@ export const ELEMENT_CALL_VERSION = (
     readFileSync(require.resolve('@element-hq/element-call-embedded/package.json'), 'utf8'),
   ) as { version: string }
 ).version;
-const EC_DIST = join(dirname(require.resolve('@element-hq/element-call-embedded/package.json')), 'dist');
+const EC_DIST = join(
+  dirname(require.resolve('@element-hq/element-call-embedded/package.json')),
+  'dist',
+);
 
 /** Bundles host-page.ts for the browser; the Rust crypto wasm goes beside it. */
 export async function buildHostPage(): Promise<void> {
@@ -70,9 +73,13 @@ function packageConfig(): Record<string, unknown> {
 export async function serveWidgetHost(): Promise<WidgetHostServer> {
   const stale =
     !existsSync(join(OUT, 'host-page.js')) ||
-    ['host-page.ts', 'widget-host.ts', 'widget-driver.ts', 'element-call-url.ts', 'host-page.html'].some(
-      (f) => statSync(join(HERE, f)).mtimeMs > statSync(join(OUT, 'host-page.js')).mtimeMs,
-    );
+    [
+      'host-page.ts',
+      'widget-host.ts',
+      'widget-driver.ts',
+      'element-call-url.ts',
+      'host-page.html',
+    ].some((f) => statSync(join(HERE, f)).mtimeMs > statSync(join(OUT, 'host-page.js')).mtimeMs);
   if (stale) await buildHostPage();
   const hostFiles = sirv(OUT, { dev: true, etag: false });
   const ecFiles = sirv(EC_DIST, { dev: true, etag: false });
@@ -111,7 +118,9 @@ export async function serveWidgetHost(): Promise<WidgetHostServer> {
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
-        server.close(() => ok());
+        server.close(() => {
+          ok();
+        });
       }),
   };
 }

@@ -20,7 +20,13 @@ import {
   type IWidgetApiErrorResponseDataDetails,
   type SimpleObservable,
 } from 'matrix-widget-api';
-import { EventTimeline, MatrixError, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import {
+  EventTimeline,
+  MatrixError,
+  type MatrixClient,
+  type MatrixEvent,
+  type TimelineEvents,
+} from 'matrix-js-sdk';
 
 /** One thing the widget asked of the host, as the tests read it back. */
 export interface DriverRecord {
@@ -139,12 +145,13 @@ export class MatrixClientWidgetDriver extends WidgetDriver {
       return { roomId: room, eventId: event_id };
     }
     this.log({ kind: 'send-event', type: eventType, content });
-    const send = this.client.sendEvent.bind(this.client) as (
-      r: string,
-      t: string,
-      c: Record<string, unknown>,
-    ) => Promise<{ event_id: string }>;
-    const { event_id } = await send(room, eventType, body);
+    // The js-sdk's typed overloads know only spec'd event types.
+    const { event_id } = await this.client.sendEvent(
+      room,
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- any widget event type
+      eventType as keyof TimelineEvents,
+      body as never,
+    );
     return { roomId: room, eventId: event_id };
   }
 
@@ -285,7 +292,10 @@ export class MatrixClientWidgetDriver extends WidgetDriver {
       return;
     }
     // encryptAndSendToDevice takes one payload for many devices: group targets by content.
-    const groups = new Map<string, { content: object; devices: { userId: string; deviceId: string }[] }>();
+    const groups = new Map<
+      string,
+      { content: object; devices: { userId: string; deviceId: string }[] }
+    >();
     for (const [userId, deviceId, content] of targets) {
       const key = JSON.stringify(content);
       const group = groups.get(key) ?? { content, devices: [] };
@@ -378,7 +388,7 @@ export class MatrixClientWidgetDriver extends WidgetDriver {
   override async getRtcTransports(): Promise<IRtcTransportsResult> {
     const transports = await this.client._unstable_getRTCTransports();
     this.log({ kind: 'rtc-transports', content: transports });
-    return { rtc_transports: transports as IRtcTransportsResult['rtc_transports'] };
+    return { rtc_transports: transports };
   }
 
   // No TURN on the loopback stack: the generator ends at once.
@@ -394,6 +404,8 @@ export class MatrixClientWidgetDriver extends WidgetDriver {
   /** Homeserver errors reach the widget as Matrix errors (e.g. M_NOT_FOUND on a restart). */
   override processError(error: unknown): IWidgetApiErrorResponseDataDetails | undefined {
     this.log({ kind: 'error', error: error instanceof Error ? error.message : String(error) });
-    return error instanceof MatrixError ? { matrix_api_error: error.asWidgetApiErrorData() } : undefined;
+    return error instanceof MatrixError
+      ? { matrix_api_error: error.asWidgetApiErrorData() }
+      : undefined;
   }
 }

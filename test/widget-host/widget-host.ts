@@ -101,7 +101,11 @@ export class WidgetHost {
     options.container.append(iframe);
     this.api = new ClientWidgetApi(widget, iframe, driver);
     this.api.setViewedRoomId(options.roomId);
-    this.ready = new Promise((resolve) => this.api.once('ready', () => resolve()));
+    this.ready = new Promise((resolve) =>
+      this.api.once('ready', () => {
+        resolve();
+      }),
+    );
     for (const action of CALL_ACTIONS)
       this.api.on(`action:${action}`, (ev: CustomEvent<IWidgetApiRequest>) => {
         ev.preventDefault();
@@ -113,7 +117,7 @@ export class WidgetHost {
           data: redacted(ev.detail.data),
           response,
         });
-        void this.api.transport.reply(ev.detail, response);
+        this.api.transport.reply(ev.detail, response);
       });
     this.client.on(ClientEvent.Event, this.onEvent);
     this.client.on(MatrixEventEvent.Decrypted, this.onDecrypted);
@@ -182,9 +186,7 @@ export class WidgetHost {
       encrypted: !!encryptionInfo,
       content: redacted(message.content),
     });
-    this.api
-      .feedToDevice(message as unknown as Parameters<ClientWidgetApi['feedToDevice']>[0], !!encryptionInfo)
-      .catch(() => undefined);
+    this.api.feedToDevice(message, !!encryptionInfo).catch(() => undefined);
   };
 
   stop(): void {
