@@ -458,10 +458,17 @@ export class Participant {
   /** Sum of framesDecoded over the remote video tracks of `participantUserId`. */
   async framesFrom(userId: string, source = 'camera'): Promise<number> {
     const stats = await this.stats();
+    // A LiveKit identity is `<user>:<device>`, or a hash (sticky `matrix_2_0` memberships):
+    // then the tile of that user names it.
+    const ids = new Set(
+      (await this.tiles()).filter((t) => t.userId === userId && !t.isLocal).map((t) => t.id),
+    );
     return stats
       .filter(
         (s) =>
-          s.kind === 'video' && s.source === source && s.participantId.startsWith(`${userId}:`),
+          s.kind === 'video' &&
+          s.source === source &&
+          (s.participantId.startsWith(`${userId}:`) || ids.has(s.participantId)),
       )
       .reduce((n, s) => n + s.framesDecoded, 0);
   }

@@ -5,6 +5,7 @@
  * host records them decrypted instead).
  */
 import type { Page, Request } from 'playwright-core';
+import { redacted } from '../widget-host/widget-driver.js';
 
 export interface WireEntry {
   at: number;
@@ -20,18 +21,8 @@ export interface WireEntry {
   lkRoom?: string;
 }
 
-const SECRET_KEYS = /^(access_token|jwt|password|refresh_token|key)$/;
-
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      typeof v === 'string' && SECRET_KEYS.test(k) ? `<${v.length} chars>` : redact(v),
-    ]),
-  );
-}
+/** Secrets become their length; see widget-driver's `redacted`. */
+export const redact = redacted;
 
 /** The payload of a JWT, decoded, without its signature. */
 function jwtClaims(jwt: string): Record<string, unknown> {

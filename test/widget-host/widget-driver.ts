@@ -70,16 +70,21 @@ export interface WidgetDriverOptions {
 }
 
 /** A copy without secrets: media key bytes and tokens become their length. */
-export function redacted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redacted);
+export function redacted(value: unknown, parent = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => redacted(v, parent));
   if (!value || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
       k,
-      typeof v === 'string' && /^(key|access_token|jwt|password)$/.test(k)
-        ? `<${v.length} chars>`
-        : redacted(v),
+      typeof v === 'string' && isSecretField(k, parent) ? `<${v.length} chars>` : redacted(v, k),
     ]),
+  );
+}
+
+/** Tokens anywhere; `key` only as a media key (`keys.key`), not e.g. a reaction's key. */
+export function isSecretField(key: string, parent: string): boolean {
+  return (
+    /^(access_token|jwt|password|refresh_token)$/.test(key) || (key === 'key' && parent === 'keys')
   );
 }
 
