@@ -84,7 +84,29 @@
     return out;
   }
 
+  const seen = {};
+  let lastClick = 0;
+  addEventListener('click', () => (lastClick = Date.now()), { capture: true });
+
   window.__ec = {
+    /** Date.now() of the last click in Element Call's frame. */
+    lastClick: () => lastClick,
+    seen,
+    /** Polls every 50 ms for a video of `userId` whose centre pixel is within 20 of `rgb`. */
+    watchColour: (userId, rgb) => {
+      delete seen[userId];
+      const timer = setInterval(() => {
+        const hit = [...document.querySelectorAll('video')].some((v) => {
+          const tile = v.closest('[data-testid="videoTile"]');
+          if (!tile || userIdOf(tile) !== userId) return false;
+          const px = pixelOf(v);
+          return !!px && px.every((c, i) => Math.abs(c - rgb[i]) <= 20);
+        });
+        if (!hit) return;
+        seen[userId] = Date.now();
+        clearInterval(timer);
+      }, 50);
+    },
     tiles: () => tileElements().map(describe),
     /** Centre pixel of every video with frames, by the name on its tile (or '' if none). */
     pixels: () =>

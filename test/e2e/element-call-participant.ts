@@ -63,6 +63,9 @@ export interface EcInbound {
 }
 
 interface EcHelpers {
+  lastClick(): number;
+  seen: Record<string, number>;
+  watchColour(userId: string, rgb: readonly number[]): void;
   tiles(): EcTile[];
   pixels(): EcVideo[];
   inbound(): Promise<EcInbound[]>;
@@ -286,6 +289,31 @@ export class ElementCallParticipant implements Peer {
       10_000,
       250,
     );
+  }
+
+  /** Starts watching, in Element Call's frame, for `other`'s camera colour on their tile. */
+  async watchColour(other: Peer): Promise<void> {
+    await this.frame.evaluate(
+      ([id, rgb]) => {
+        window.__ec.watchColour(id, rgb);
+      },
+      [other.user?.userId ?? '', other.rgb] as const,
+    );
+  }
+
+  /** When (Date.now() in the frame) `other`'s colour was first seen, waiting up to `timeoutMs`. */
+  seenColourAt(other: Peer, timeoutMs: number): Promise<number> {
+    return waitFor(
+      `${this.label} (Element Call) to see ${other.label}'s colour`,
+      () => this.frame.evaluate((id) => window.__ec.seen[id], other.user?.userId ?? ''),
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Date.now() of the last click in Element Call's frame. */
+  lastClick(): Promise<number> {
+    return this.frame.evaluate(() => window.__ec.lastClick());
   }
 
   /** Decoded (not concealed) audio samples over all inbound audio, now. */

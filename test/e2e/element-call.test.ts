@@ -468,6 +468,25 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     await done(mcBlue, mcGreen, ecRed);
   });
 
+  void it('8. Element Call in matrix_2_0 mode (sticky rtc.member, /get_token): both decode', async () => {
+    const [eve, ben] = await Promise.all([run.user('Esme'), run.user('Bram')]);
+    const room = await run.room(eve, [ben], { encrypted: true });
+    await Promise.all([ecRed.open(eve, room, { mode: 'matrix2' }), mcBlue.open(ben, room)]);
+    recordWire(ecRed.p, ecRed.label, origins(), wire);
+    recordWire(mcBlue.p, mcBlue.label, origins(), wire);
+    await ecRed.join();
+    await mcBlue.join();
+    await allSeeAll([ecRed, mcBlue]);
+    // We know Element Call by its hashed LiveKit identity (MSC4195), not `<user>:<device>`.
+    const tile = (await mcBlue.remoteTiles('camera')).find((t) => t.userId === eve.userId);
+    assert.ok(tile && !tile.id.startsWith('@'), `tile id ${tile?.id ?? 'none'} is a hash`);
+    const sticky = (await ecRed.records()).find(
+      (r) => 'kind' in r && r.kind === 'send-sticky' && r.type === 'org.matrix.msc4143.rtc.member',
+    );
+    assert.ok(sticky, 'Element Call sent a sticky org.matrix.msc4143.rtc.member');
+    await done(ecRed, mcBlue);
+  });
+
   void it('wire: what each side sent, written for FINDINGS.md; no secret in any log', () => {
     const file = join(ARTIFACTS, 'element-call-wire.json');
     writeFileSync(file, JSON.stringify({ measured, wire, hostRecords }, null, 2));
