@@ -64,12 +64,12 @@ try {
   }
   const [ecMedian, mcMedian] = [median(ecTimes), median(mcTimes)];
   const row = (who: string, values: number[]) =>
-    `| ${who.padEnd(38)} | ${String(median(values)).padStart(6)} | ${String(Math.min(...values)).padStart(6)} | ${String(Math.max(...values)).padStart(6)} | ${values.join(', ')} |`;
+    `| ${who.padEnd(39)} | ${String(median(values)).padStart(6)} | ${String(Math.min(...values)).padStart(6)} | ${String(Math.max(...values)).padStart(6)} | ${values.join(', ')} |`;
   console.log(
     `\nJoin click → first decrypted remote frame (${runs} runs each, lobby ${lobbyMs} ms)\n`,
   );
-  console.log('| joiner                                 | median |    min |    max | all (ms) |');
-  console.log('| -------------------------------------- | -----: | -----: | -----: | -------- |');
+  console.log('| joiner                                  | median |    min |    max | all (ms) |');
+  console.log('| --------------------------------------- | -----: | -----: | -----: | -------- |');
   console.log(row('Element Call 0.26.1 joins <matrix-call>', ecTimes));
   console.log(row('<matrix-call> joins Element Call 0.26.1', mcTimes));
   console.log(
