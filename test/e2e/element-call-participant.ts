@@ -232,6 +232,11 @@ export class ElementCallParticipant implements Peer {
     return at;
   }
 
+  /** Sends a host → widget action (e.g. `io.element.device_mute`); resolves to the widget's reply. */
+  sendAction(action: string, data: Record<string, unknown> = {}): Promise<unknown> {
+    return this.p.evaluate(([a, d]) => window.__host.send(a, d), [action, data] as const);
+  }
+
   records(): Promise<HostRecord[]> {
     return this.p.evaluate(() => window.__host.records);
   }

@@ -250,6 +250,20 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
       const tile = (await mcBlue.remoteTiles('camera')).find((t) => t.userId === erin);
       return tile && !tile.mutedBadge;
     });
+    // The host mutes Element Call through the widget API, as Element Web's call controls do.
+    await mcBlue.watch(erin, 'muted');
+    const reply = await ecRed.sendAction('io.element.device_mute', { audio_enabled: false });
+    await mcBlue.seenAt(erin, 'muted', 5000);
+    assert.deepEqual(
+      reply,
+      { audio_enabled: false, video_enabled: true },
+      'Element Call replies with its new device state',
+    );
+    await ecRed.sendAction('io.element.device_mute', { audio_enabled: true });
+    await waitFor('our mute badge to go again', async () => {
+      const tile = (await mcBlue.remoteTiles('camera')).find((t) => t.userId === erin);
+      return tile && !tile.mutedBadge;
+    });
     // We mute ours: Element Call's "Microphone off" on Bob's tile.
     const ourMute = Date.now();
     await mcBlue.control('microphone-button');
