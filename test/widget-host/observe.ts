@@ -4,7 +4,10 @@
  * `matrix_2_0` mode against <matrix-call>. Not a test: it prints what it saw (secrets redacted)
  * and writes .artifacts/widget-host/observations.json.
  *
- *   npx tsx test/widget-host/observe.ts      (uses the running stack, or starts one)
+ *   npx tsx test/widget-host/observe.ts [A] [B] [C] [D]   (default all; uses the running stack)
+ *
+ * A: reactions, raised hand; B: a notification from <matrix-call>; C: `matrix_2_0` mode;
+ * D: the host refuses delayed events, then encrypted to-device messages.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,9 +47,12 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<boolea
   return false;
 }
 
+const sections = process.argv.slice(2);
+const wanted = (s: string) => sections.length === 0 || sections.includes(s);
+
 try {
   // ── A. Default mode: notification, reactions, raised hand. ──
-  {
+  if (wanted('A')) {
     const erin = await run.user('Erin');
     const bob = await run.user('Bob');
     const room = await run.room(erin, [bob]);
@@ -84,7 +90,7 @@ try {
   }
 
   // ── B. <matrix-call> first with notify=notification: what Element Call's host gets. ──
-  {
+  if (wanted('B')) {
     const bea = await run.user('Bea');
     const ezra = await run.user('Ezra');
     const room = await run.room(bea, [ezra]);
@@ -114,7 +120,7 @@ try {
   }
 
   // ── C. matrix_2_0 mode against <matrix-call>. ──
-  {
+  if (wanted('C')) {
     const versions = (await (
       await fetch(`${run.stack.homeserverUrl}/_matrix/client/versions`)
     ).json()) as { unstable_features?: Record<string, boolean> };
@@ -160,6 +166,50 @@ try {
     );
     await ec.screenshot('observe-C-matrix2');
     await mc.screenshot('observe-C-matrix2');
+    await Promise.all([ec.closePage(), mc.closePage()]);
+  }
+
+  // ── D. The host refuses a capability: what Element Call does instead. ──
+  const denials: [string, string[]][] = [
+    ['delayed events', ['^org\\.matrix\\.msc4157\\.']],
+    [
+      'encrypted key to-device',
+      ['^org\\.matrix\\.msc3819\\.send\\.to_device:io\\.element\\.call\\.encryption_keys$'],
+    ],
+  ];
+  for (const [what, deny] of wanted('D') ? denials : []) {
+    const ed = await run.user('Edda');
+    const bo = await run.user('Bo');
+    const room = await run.room(ed, [bo]);
+    await Promise.all([ec.open(ed, room, { deny }), mc.open(bo, room)]);
+    const t0 = Date.now();
+    const joined = await ec
+      .join()
+      .then(() => true)
+      .catch(() => false);
+    await mc.join();
+    const ecSeesMc = await within(20_000, async () => {
+      await ec.seesVideoOf(mc, 2000);
+      return true;
+    });
+    const mcSeesEc = await within(20_000, async () => {
+      await mc.seesVideoOf(ec, 2000);
+      return true;
+    });
+    const records = await ec.records();
+    const caps = records.find((r) => 'kind' in r && r.kind === 'capabilities');
+    out[`D.${what}: refused`] =
+      caps && 'requested' in caps
+        ? (caps.requested ?? []).filter((c) => !(caps.granted ?? []).includes(c))
+        : [];
+    out[`D.${what}: Element Call joined`] = joined;
+    out[`D.${what}: Element Call decodes <matrix-call>`] = ecSeesMc;
+    out[`D.${what}: <matrix-call> decodes Element Call`] = mcSeesEc;
+    out[`D.${what}: Element Call sent`] = sent(records, t0).slice(0, 6);
+    out[`D.${what}: driver errors`] = records.filter((r) => 'kind' in r && r.kind === 'error');
+    out[`D.${what}: <matrix-call> tile of Element Call`] = (await mc.remoteTiles('camera'))[0];
+    await ec.screenshot(`observe-D-${what.replace(/\W+/g, '-')}`);
+    await Promise.all([ec.closePage(), mc.closePage()]);
   }
 } finally {
   mkdirSync(OUT, { recursive: true });
