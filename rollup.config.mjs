@@ -5,6 +5,7 @@ import typescript from '@rollup/plugin-typescript';
 import esbuild from 'rollup-plugin-esbuild';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
+import { minifyTemplates } from './scripts/rollup-plugin-minify-templates.mjs';
 import { rmSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
 
@@ -43,6 +44,11 @@ const dist = {
  */
 const cdn = {
   input: { 'matrix-call': 'src/define.ts' },
+  // matrix-js-sdk's index imports the widget client, which calls through matrix-widget-api never
+  // make; nothing there runs on import, so unused, it is left out.
+  treeshake: {
+    moduleSideEffects: (id) => !/node_modules\/(matrix-widget-api|matrix-js-sdk\/lib\/embedded\.js)/.test(id),
+  },
   output: {
     dir: 'cdn',
     format: 'es',
@@ -55,6 +61,7 @@ const cdn = {
     nodeResolve({ browser: true, preferBuiltins: false, exportConditions: ['production'] }),
     commonjs(),
     json(),
+    minifyTemplates(),
     esbuild({ target: 'es2022', minify: true, tsconfig: './tsconfig.json' }),
     packageUrl(),
     importMetaAssets({ include: ['**/*.mjs', 'src/**/*.ts'] }),

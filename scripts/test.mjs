@@ -121,6 +121,7 @@ const started = performance.now();
 
 await check('lockfile', process.execPath, ['scripts/lockfile-platforms.mjs', '--check']);
 await check('lint', 'npm', ['run', '--silent', 'lint']);
+await check('layers', process.execPath, ['scripts/check-layers.mjs']);
 await check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 await check('manifest', 'npm', ['run', '--silent', 'manifest:check']);
 const built = await check('build', 'npm', ['run', '--silent', 'build']);

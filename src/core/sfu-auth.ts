@@ -2,6 +2,7 @@ import type { DiagnosticsLog } from './diagnostics.js';
 import { anySignal, describe } from './discovery.js';
 import { MatrixCallError, type HttpErrorDetails } from './errors.js';
 import { mapMatrixError } from './matrix-errors.js';
+import { hashedRtcIdentity } from './membership.js';
 
 /** What `/_matrix/client/v3/user/{userId}/openid/request_token` returns. */
 export interface OpenIdToken {
@@ -188,6 +189,14 @@ export async function fetchPublishGrant(input: SfuAuthInput): Promise<SfuGrant> 
       service: input.serviceUrl,
       alias: grant.livekitAlias,
     });
+    const expected = `${input.userId}:${input.deviceId}`;
+    if (grant.livekitIdentity !== expected) {
+      input.log.warn(
+        'auth',
+        'the JWT identity differs from our membership identity; peers may not decrypt us',
+        { expected, got: grant.livekitIdentity },
+      );
+    }
     return grant;
   } catch (error) {
     if (error instanceof JwtRequestError) {
@@ -208,7 +217,7 @@ export async function fetchSubscribeGrant(input: SfuAuthInput): Promise<SfuGrant
     service: input.serviceUrl,
   });
   try {
-    return await requestGrant(input, 'get_token', {
+    const grant = await requestGrant(input, 'get_token', {
       room_id: input.roomId,
       slot_id: CALL_SLOT_ID,
       openid_token: token,
@@ -218,6 +227,13 @@ export async function fetchSubscribeGrant(input: SfuAuthInput): Promise<SfuGrant
         claimed_device_id: input.deviceId,
       },
     });
+    const expected = await hashedRtcIdentity(input.userId, input.deviceId, input.memberId);
+    if (grant.livekitIdentity !== expected) {
+      input.log.warn('auth', 'remote SFU identity is not the MSC4195 hash we expected', {
+        sfu: input.serviceUrl,
+      });
+    }
+    return grant;
   } catch (error) {
     if (!(error instanceof JwtRequestError) || error.http.status !== 404) {
       if (error instanceof JwtRequestError)

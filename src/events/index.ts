@@ -7,3 +7,4 @@ export * from './call-state-changed.js';
 export * from './call-media-changed.js';
 export * from './call-pin.js';
 export * from './call-tile-resize.js';
+export * from './call-request-join.js';

@@ -16,7 +16,8 @@ import {
 
 /** The session's own LiveKit room (private; only tests reach in). */
 const livekitRoomOf = (s: CallSession) =>
-  (s as unknown as { own?: { room: LivekitRoom } }).own?.room;
+  (s as unknown as { parts?: { connections: { own?: { room: LivekitRoom } } } }).parts?.connections
+    .own?.room;
 
 describe('CallSession under network trouble', function () {
   this.timeout(120_000);

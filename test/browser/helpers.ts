@@ -1,5 +1,6 @@
 // Shared helpers for the component tests.
-import { aTimeout, nextFrame, waitUntil } from '@open-wc/testing';
+import { aTimeout, expect, nextFrame, waitUntil } from '@open-wc/testing';
+import { setViewport } from '@web/test-runner-commands';
 
 import { defineElements } from '../../src/elements/define-elements.js';
 
@@ -91,6 +92,39 @@ export function contrast(a: string, b: string): number {
   };
   const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
   return ((hi ?? 0) + 0.05) / ((lo ?? 0) + 0.05);
+}
+
+/** The widths every element is checked at: a desktop window and a phone. */
+export const viewports = [
+  { name: 'desktop', width: 1100, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+/** The test runner's own viewport, restored after each check. */
+const defaultViewport = { width: 800, height: 600 };
+
+/**
+ * Runs axe on `el` at desktop and at phone width (media queries follow the viewport);
+ * `label` names the state under test in the failure.
+ */
+export async function assertAccessibleAtEveryWidth(
+  el: Element & { updateComplete?: Promise<unknown> },
+  label: string,
+): Promise<void> {
+  try {
+    for (const viewport of viewports) {
+      await setViewport(viewport);
+      await settle(el.updateComplete ? (el as { updateComplete: Promise<unknown> }) : undefined);
+      await nextFrame();
+      try {
+        await expect(el).to.be.accessible();
+      } catch (error) {
+        throw new Error(`${label}, ${viewport.name} (${viewport.width} px): ${String(error)}`);
+      }
+    }
+  } finally {
+    await setViewport(defaultViewport);
+  }
 }
 
 export { aTimeout };

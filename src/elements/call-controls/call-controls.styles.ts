@@ -76,8 +76,14 @@ export const styles = css`
     .control.more {
       width: 24px;
     }
+    /* Hidden from view, not from screen readers: the label names the button. */
     .leave span {
-      display: none;
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
     }
     .share[aria-pressed='true'] {
       background: var(--_accent);

@@ -2,7 +2,13 @@ import { assert, expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import type { CallControlsElement } from './call-controls.js';
 import { FakeCallSession, stopFakeMedia } from '../../../test/browser/fake-call-session.js';
-import { $, $$, settle, until } from '../../../test/browser/helpers.js';
+import {
+  $,
+  $$,
+  assertAccessibleAtEveryWidth,
+  settle,
+  until,
+} from '../../../test/browser/helpers.js';
 
 async function controls(session = FakeCallSession.inCall(2), attrs = html``) {
   const box = await fixture<HTMLDivElement>(
@@ -146,5 +152,35 @@ describe('<call-controls>', () => {
     session.setLocal({ microphoneEnabled: false, cameraEnabled: false });
     const { el: off } = await controls(session);
     await expect(off).to.be.accessible();
+  });
+
+  describe('accessibility at every width', () => {
+    const states: Record<string, (s: FakeCallSession) => void> = {
+      'everything on': () => undefined,
+      'microphone and camera off': (s) => {
+        s.setLocal({ microphoneEnabled: false, cameraEnabled: false });
+      },
+      'sharing the screen': (s) => {
+        s.setLocal({ screenShareEnabled: true });
+      },
+      'no screen sharing in this browser': (s) => {
+        s.setLocal({ canShareScreen: false });
+      },
+    };
+    for (const [label, apply] of Object.entries(states)) {
+      it(`is accessible: ${label}`, async () => {
+        const session = FakeCallSession.inCall(2);
+        apply(session);
+        const { el } = await controls(session);
+        await assertAccessibleAtEveryWidth(el, label);
+      });
+    }
+
+    it('is accessible with the device menu open', async () => {
+      const { el } = await controls();
+      $<HTMLButtonElement>(el, '[part~="device-button"]').click();
+      await until(() => $(el, '[part="device-menu"]').matches(':popover-open'), 'menu open');
+      await assertAccessibleAtEveryWidth(el, 'device menu open');
+    });
   });
 });

@@ -10,7 +10,13 @@ import {
   stopFakeMedia,
   visibleViews,
 } from '../../../test/browser/fake-call-session.js';
-import { $, $$, deepText, until } from '../../../test/browser/helpers.js';
+import {
+  $,
+  $$,
+  assertAccessibleAtEveryWidth,
+  deepText,
+  until,
+} from '../../../test/browser/helpers.js';
 
 async function grid(session: FakeCallSession, width = 960, height = 540) {
   const box = await fixture<HTMLDivElement>(
@@ -211,5 +217,44 @@ describe('<call-grid>', () => {
   it('is accessible in each layout', async () => {
     await expect(await grid(FakeCallSession.inCall(1))).to.be.accessible();
     await expect(await grid(FakeCallSession.inCall(12))).to.be.accessible();
+  });
+
+  describe('accessibility at every width', () => {
+    const sharer = () =>
+      fakeParticipant(1, {
+        screenShareEnabled: true,
+        screenShareTrack: fakeVideoTrack({ source: 'screen-share', width: 1280, height: 720 }),
+      });
+    const layouts: Record<string, () => FakeCallSession> = {
+      'one-on-one': () => FakeCallSession.inCall(1),
+      'grid of four': () => FakeCallSession.inCall(3),
+      'two pages': () => FakeCallSession.inCall(12),
+      'spotlight on a screen share': () => FakeCallSession.inCall([sharer(), fakeParticipant(2)]),
+    };
+    for (const [label, make] of Object.entries(layouts)) {
+      it(`is accessible: ${label}`, async () => {
+        const box = await fixture<HTMLDivElement>(
+          html`<div style="width:100%;height:600px;display:flex">
+            <call-grid style="flex:1" .session=${make()}></call-grid>
+          </div>`,
+        );
+        const el = box.querySelector('call-grid');
+        if (!el) throw new Error('no grid');
+        await until(() => $$(el, 'call-tile').length > 0, 'tiles rendered');
+        await assertAccessibleAtEveryWidth(el, label);
+      });
+    }
+
+    it('is accessible: alone in the call', async () => {
+      const box = await fixture<HTMLDivElement>(
+        html`<div style="width:100%;height:600px;display:flex">
+          <call-grid style="flex:1" .session=${FakeCallSession.inCall(0)}></call-grid>
+        </div>`,
+      );
+      const el = box.querySelector('call-grid');
+      if (!el) throw new Error('no grid');
+      await el.updateComplete;
+      await assertAccessibleAtEveryWidth(el, 'alone');
+    });
   });
 });

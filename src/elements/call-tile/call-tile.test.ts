@@ -10,7 +10,7 @@ import {
   visibleViews,
   type FakeTrack,
 } from '../../../test/browser/fake-call-session.js';
-import { $, $$, until } from '../../../test/browser/helpers.js';
+import { $, $$, assertAccessibleAtEveryWidth, until } from '../../../test/browser/helpers.js';
 
 async function tile(participant: CallParticipant, extra = html``) {
   const el = await fixture<CallTileElement>(
@@ -170,5 +170,40 @@ describe('<call-tile>', () => {
     el.pinnable = true;
     await el.updateComplete;
     await expect(el).to.be.accessible();
+  });
+
+  describe('accessibility at every width', () => {
+    const states: Record<string, () => CallParticipant> = {
+      video: () => fakeParticipant(1),
+      'camera off': () => fakeParticipant(1, { video: false }),
+      'microphone off': () => fakeParticipant(1, { microphoneEnabled: false }),
+      speaking: () => fakeParticipant(1, { speaking: true, audioLevel: 0.8 }),
+      'waiting for a key': () => fakeParticipant(1, { encryption: 'waiting-for-key' }),
+      'cannot decrypt': () => fakeParticipant(1, { encryption: 'key-invalid', video: false }),
+      'not encrypted': () => fakeParticipant(1, { encryption: 'none' }),
+      'poor connection': () => fakeParticipant(1, { connectionQuality: 'poor' }),
+      ourselves: () => fakeParticipant(0, { isLocal: true }),
+    };
+    for (const [label, make] of Object.entries(states)) {
+      it(`is accessible: ${label}`, async () => {
+        const el = await tile(make());
+        el.pinnable = true;
+        await el.updateComplete;
+        await assertAccessibleAtEveryWidth(el, label);
+      });
+    }
+
+    it('is accessible: a pinned screen share', async () => {
+      const p = fakeParticipant(1, {
+        screenShareEnabled: true,
+        screenShareTrack: fakeVideoTrack({ source: 'screen-share', width: 1280, height: 720 }),
+      });
+      const el = await tile(p);
+      el.source = 'screen-share';
+      el.pinnable = true;
+      el.pinned = true;
+      await el.updateComplete;
+      await assertAccessibleAtEveryWidth(el, 'pinned screen share');
+    });
   });
 });

@@ -22,8 +22,9 @@ import {
   stopFakeMedia,
 } from '../../../test/browser/fake-call-session.js';
 import {
-  $,
-  $$,
+  $ as $in,
+  $$ as $$in,
+  assertAccessibleAtEveryWidth,
   contrast,
   deepElements,
   deepQuery,
@@ -42,6 +43,25 @@ const eventTypes = [
   'call-state-changed',
   'call-media-changed',
 ];
+
+/** The screens `<matrix-call>` is composed of: their shadow roots count as its own here. */
+const screens = 'call-lobby, call-header, call-audio';
+
+/** Every match in an element's shadow root, and for `<matrix-call>` in its screens' too. */
+function $$<T extends Element = HTMLElement>(host: Element, selector: string): T[] {
+  const own = $$in<T>(host, selector);
+  if (!(host instanceof MatrixCallElement)) return own;
+  const inner = [...(host.shadowRoot?.querySelectorAll(screens) ?? [])];
+  return [...own, ...inner.flatMap((screen) => $$in<T>(screen, selector))];
+}
+
+/** The first match, as `$$`; fails the test when missing. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed query
+function $<T extends Element = HTMLElement>(host: Element, selector: string): T {
+  const found = $$<T>(host, selector)[0];
+  if (!found) return $in<T>(host, selector);
+  return found;
+}
 
 async function mount(session?: CallSessionApi, template = html`<matrix-call></matrix-call>`) {
   const box = await fixture<HTMLDivElement>(
@@ -902,6 +922,99 @@ describe('<matrix-call>', () => {
       await settle(idle.el);
       assert.equal(idle.session.count('leave'), 0, 'nothing to leave from the lobby');
       el.remove();
+    });
+  });
+
+  describe('accessibility at every width', () => {
+    /** Mounts at the page's full width, so phone-sized media queries apply. */
+    async function fullWidth(
+      session: CallSessionApi | undefined,
+      template = html`<matrix-call></matrix-call>`,
+    ) {
+      const box = await fixture<HTMLDivElement>(html`<div style="height:700px">${template}</div>`);
+      const el = box.querySelector('matrix-call');
+      if (!el) throw new Error('no element');
+      if (session) el.session = session;
+      await settle(el);
+      return el;
+    }
+    const ring: IncomingCallNotification = {
+      eventId: '$ring',
+      roomId: '!room:hs',
+      sender: '@alice:hs',
+      senderName: 'Alice',
+      type: 'ring',
+      intent: 'video',
+      expiresAt: Date.now() + 600_000,
+    };
+    const views: Record<
+      string,
+      { session?: () => FakeCallSession; view: string; ready?: (el: MatrixCallElement) => boolean }
+    > = {
+      'sign-in': { view: 'sign-in', ready: (el) => $$(el, 'form').length === 1 },
+      starting: {
+        session: () => {
+          const s = new FakeCallSession();
+          s.start = () => new Promise(() => undefined);
+          return s;
+        },
+        view: 'starting',
+      },
+      lobby: { session: () => FakeCallSession.ready(), view: 'lobby' },
+      'lobby with a ring': {
+        session: () =>
+          FakeCallSession.ready({
+            callInProgress: {
+              active: true,
+              userCount: 1,
+              members: [
+                { userId: '@alice:hs', deviceId: 'A', displayName: 'Alice', avatarUrl: undefined },
+              ],
+            },
+            incomingNotification: ring,
+          }),
+        view: 'lobby',
+        ready: (el) => $$(el, '[part~="ring"]').length === 1,
+      },
+      connecting: {
+        session: () =>
+          FakeCallSession.ready({ phase: 'connecting', phaseSince: Date.now() - 1000 }),
+        view: 'connecting',
+      },
+      'in the call': { session: () => FakeCallSession.inCall(3), view: 'in-call' },
+      reconnecting: {
+        session: () =>
+          FakeCallSession.inCall(1, { phase: 'reconnecting', phaseSince: Date.now() - 1000 }),
+        view: 'in-call',
+      },
+      failed: {
+        session: () =>
+          FakeCallSession.ready({ phase: 'failed', error: MatrixCallError.connectionLost() }),
+        view: 'failed',
+        ready: (el) => $$(el, '[part~="error"]').length === 1,
+      },
+    };
+    for (const [label, { session, view, ready }] of Object.entries(views)) {
+      it(`is accessible: ${label}`, async () => {
+        const el = await fullWidth(session?.());
+        await until(() => el.view === view && (ready?.(el) ?? true), label);
+        await assertAccessibleAtEveryWidth(el, label);
+      });
+    }
+
+    it('is accessible: a notice in the call, and the ended view', async () => {
+      const session = FakeCallSession.ready();
+      const el = await fullWidth(session);
+      await until(() => el.view === 'lobby', 'lobby');
+      await el.join();
+      await until(() => el.view === 'in-call', 'in call');
+      session.failures.set('setCameraEnabled', MatrixCallError.mediaDeviceFailed('camera'));
+      await el.toggleCamera();
+      await until(() => $$(el, '[part="notice"]').length === 1, 'notice');
+      await assertAccessibleAtEveryWidth(el, 'notice in the call');
+      await el.leave();
+      await until(() => el.view === 'ended' && text(el).includes('You left the call'), 'ended');
+      await assertAccessibleAtEveryWidth(el, 'ended');
     });
   });
 });

@@ -1,15 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
-import { repeat } from 'lit/directives/repeat.js';
 import { provide } from '@lit/context';
 import type { MatrixCallError } from '../../core/errors.js';
 import type {
-  CallParticipant,
   CallSessionApi,
   CallSessionOptions,
   CallSnapshot,
-  CallTrack,
   DeviceKind,
   MatrixCredentials,
   MediaStats,
@@ -26,20 +22,18 @@ import {
   type CallStringKey,
   type CallStrings,
 } from '../../i18n/index.js';
-import { CallJoinedEvent } from '../../events/call-joined.js';
-import { CallLeftEvent } from '../../events/call-left.js';
 import { CallErrorEvent } from '../../events/call-error.js';
-import { CallParticipantJoinedEvent } from '../../events/call-participant-joined.js';
-import { CallParticipantLeftEvent } from '../../events/call-participant-left.js';
-import { CallStateChangedEvent } from '../../events/call-state-changed.js';
-import { CallMediaChangedEvent } from '../../events/call-media-changed.js';
-import { CallGridElement } from '../call-grid/call-grid.js';
+import { CallRequestJoinEvent } from '../../events/call-request-join.js';
+import { CallAudioElement } from '../call-audio/call-audio.js';
 import { CallControlsElement } from '../call-controls/call-controls.js';
+import { CallGridElement } from '../call-grid/call-grid.js';
+import { CallHeaderElement } from '../call-header/call-header.js';
+import { CallLobbyElement } from '../call-lobby/call-lobby.js';
 import { CallTileElement } from '../call-tile/call-tile.js';
 import { tokens } from '../shared/tokens.js';
-import { icons } from '../shared/icons.js';
-import { devicePickers } from '../shared/devices.js';
-import { avatarColor, initials, streamFor, toggleState } from '../shared/media.js';
+import { screen } from '../shared/screen.js';
+import { toggleState } from '../shared/media.js';
+import { callChanges, inCallPhases } from './call-changes.js';
 import { styles } from './matrix-call.styles.js';
 import type { SignInFields } from './rare-views.js';
 
@@ -66,9 +60,6 @@ const views: readonly MatrixCallView[] = [
 /** Errors shown in the sign-in form rather than the error view. */
 const signInErrors = new Set(['login-failed', 'homeserver-unreachable', 'unknown-token']);
 
-/** Phases that keep the call on screen. */
-const inCallPhases = new Set(['connected', 'reconnecting']);
-
 /** A phase must last this long before its label shows, so fast joins do not flash. */
 const LABEL_DELAY_MS = 300;
 
@@ -88,20 +79,26 @@ function loadRareViews(): Promise<RareViews> {
   return rareLoading;
 }
 
-const controlsParts = [
-  'base',
-  'button',
-  'microphone-button',
-  'camera-button',
-  'screen-share-button',
-  'device-button',
-  'device-menu',
-  'leave-button',
-]
-  .map((p) => `${p}:controls__${p}`)
-  .join(', ');
+/** `exportparts` that re-export a child's parts, optionally renamed or prefixed. */
+const exported = (parts: string[], prefix = '') =>
+  parts.map((p) => (p.includes(':') ? p : `${p}:${prefix}${p}`)).join(', ');
 
-const gridParts = [
+const lobbyParts = exported(['base:lobby', 'preview', 'level', 'join-button']);
+const headerParts = exported(['base:header', 'room-name', 'participant-count', 'e2ee-lock']);
+const controlsParts = exported(
+  [
+    'base',
+    'button',
+    'microphone-button',
+    'camera-button',
+    'screen-share-button',
+    'device-button',
+    'device-menu',
+    'leave-button',
+  ],
+  'controls__',
+);
+const gridParts = exported([
   'tile',
   'pip',
   'spotlight',
@@ -111,20 +108,23 @@ const gridParts = [
   ...['base', 'video', 'avatar', 'name', 'muted-badge', 'quality', 'e2ee-badge', 'pin-button'].map(
     (p) => `tile__${p}`,
   ),
-]
-  .concat('base:grid__base')
-  .join(', ');
+  'base:grid__base',
+]);
 
 /**
  * @summary A complete end-to-end-encrypted group call for one Matrix room: sign-in, lobby, call and errors.
  * @tag matrix-call
  * @since 0.1
  * @status experimental
+ * @dependency call-lobby
+ * @dependency call-header
  * @dependency call-grid
- * @dependency call-controls
  * @dependency call-tile
+ * @dependency call-controls
+ * @dependency call-audio
  *
- * Give it a room and a way to reach Matrix: a `client`, `credentials`, an
+ * It composes `<call-lobby>`, `<call-header>`, `<call-grid>`, `<call-controls>` and
+ * `<call-audio>`, and runs the flow between the screens. Give it a room and a way to reach Matrix: a `client`, `credentials`, an
  * `accessToken` with `homeserver`, `user-id` and `device-id`, or nothing, and
  * it asks the user to sign in. Tokens are properties only, never attributes:
  * attributes are part of the DOM, where other scripts, browser extensions,
@@ -146,11 +146,11 @@ const gridParts = [
  * @csspart base - The wrapper of every view.
  * @csspart card - The card of the sign-in, starting, connecting, error and ended views.
  * @csspart sign-in - The sign-in form.
- * @csspart lobby - The lobby.
+ * @csspart lobby - The lobby (`<call-lobby>`'s `base`).
  * @csspart preview - The lobby's camera preview.
  * @csspart level - The lobby's microphone level meter.
  * @csspart join-button - The lobby's join button.
- * @csspart header - The in-call header.
+ * @csspart header - The in-call header (`<call-header>`'s `base`).
  * @csspart room-name - The room name in the header.
  * @csspart participant-count - The participant count in the header.
  * @csspart e2ee-lock - The encryption indicator in the header.
@@ -160,6 +160,7 @@ const gridParts = [
  * @csspart retry-button - The error view's retry button.
  * @csspart diagnostics-button - The error view's "copy diagnostics" button.
  * @csspart notice - A non-fatal error shown above the lobby or the call.
+ * @csspart enable-audio-button - The "click to hear the call" button, while the browser blocks autoplay.
  * @csspart ring - The incoming-call banner above the lobby ("Alice is calling", from the room's ring or notification).
  * @csspart ring-join-button - The banner's join button.
  * @csspart ring-dismiss-button - The banner's dismiss button.
@@ -192,13 +193,16 @@ const gridParts = [
  * @cssstate ended - The "you left the call" view is shown.
  */
 export class MatrixCallElement extends LitElement {
-  static override styles = [tokens, styles];
+  static override styles = [tokens, screen, styles];
 
   /** The elements this one renders, by tag; `defineElements()` registers them together. */
   static readonly dependencies: Readonly<Record<string, CustomElementConstructor>> = {
+    'call-lobby': CallLobbyElement,
+    'call-header': CallHeaderElement,
     'call-grid': CallGridElement,
     'call-tile': CallTileElement,
     'call-controls': CallControlsElement,
+    'call-audio': CallAudioElement,
   };
 
   /** Client-server API base URL of the homeserver, e.g. `https://matrix.example.org`. */
@@ -272,13 +276,11 @@ export class MatrixCallElement extends LitElement {
 
   @state() private login?: PasswordLogin;
   @state() private formRoom = '';
-  @state() private displayName?: string;
   @state() private ended = false;
   @state() private shownPhase = '';
   @state() private notice?: MatrixCallError;
   @state() private announcement = '';
   @state() private copyStatus = '';
-  @state() private audioBlocked = false;
   @state() private dismissedRing = '';
   @state() private rareViewsFailed = false;
 
@@ -295,7 +297,6 @@ export class MatrixCallElement extends LitElement {
   });
   private readonly internals = this.attachInternals();
   private readonly reported = new WeakSet<MatrixCallError>();
-  private readonly previewed = new WeakSet<CallSessionApi>();
   private readonly autoJoined = new WeakSet<CallSessionApi>();
   private inCall = false;
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
@@ -338,13 +339,22 @@ export class MatrixCallElement extends LitElement {
     return this.call.snapshot;
   }
 
-  /** Joins the call. Failures show in the element and fire `call-error`; the promise never rejects. */
+  /**
+   * Joins the call, with the name typed in the lobby. Failures show in the element and
+   * fire `call-error`; the promise never rejects.
+   */
   join(): Promise<void> {
+    const lobby = this.renderRoot.querySelector('call-lobby');
+    const typed = lobby?.displayName?.trim();
+    return this.joinAs(
+      typed && typed !== this.call.snapshot?.user?.displayName ? typed : undefined,
+    );
+  }
+
+  private joinAs(displayName: string | undefined): Promise<void> {
     this.ended = false;
     this.notice = undefined;
-    const displayName = this.displayName?.trim();
-    const current = this.call.snapshot?.user?.displayName;
-    return this.call.join(displayName && displayName !== current ? { displayName } : {});
+    return this.call.join(displayName ? { displayName } : {});
   }
 
   /** Leaves the call (or cancels a join under way). */
@@ -413,6 +423,7 @@ export class MatrixCallElement extends LitElement {
 
   protected override firstUpdated(): void {
     this.renderRoot.addEventListener('call-error', this.onChildError);
+    this.renderRoot.addEventListener('call-request-join', this.onRequestJoin);
   }
 
   private readonly onChildError = (event: Event) => {
@@ -421,6 +432,14 @@ export class MatrixCallElement extends LitElement {
     // Report each error once, whether a child or the snapshot saw it first.
     if (this.reported.has(error)) event.stopPropagation();
     else this.remember(error);
+  };
+
+  /** The lobby's Join goes through this element, which runs the flow. */
+  private readonly onRequestJoin = (event: Event) => {
+    if (!(event instanceof CallRequestJoinEvent)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    void this.joinAs(event.displayName);
   };
 
   private source(): SessionSource | undefined {
@@ -508,53 +527,11 @@ export class MatrixCallElement extends LitElement {
       this.inCall = inCallPhases.has(s.phase);
       return;
     }
-    const t = this.i18n;
-    const wasIn = this.inCall;
-    if (s.phase !== prev.phase) {
-      this.emit(new CallStateChangedEvent(s.phase, prev.phase));
-      if (s.phase === 'connected' && !this.inCall) {
-        this.inCall = true;
-        this.ended = false;
-        this.emit(new CallJoinedEvent());
-        this.announce(t.t('youJoined'));
-      } else if (
-        this.inCall &&
-        (s.phase === 'idle' || s.phase === 'ended' || s.phase === 'failed')
-      ) {
-        this.inCall = false;
-        this.ended = s.phase !== 'failed';
-        if (this.call.session) this.previewed.delete(this.call.session);
-        this.emit(new CallLeftEvent(s.phase === 'failed' ? 'error' : 'user'));
-        if (this.ended) this.announce(t.t('callEnded'));
-      }
-    }
-    const remotes = (snapshot: CallSnapshot) =>
-      new Map<string, CallParticipant>(
-        snapshot.participants.filter((p) => !p.isLocal).map((p) => [p.id, p]),
-      );
-    const before = wasIn ? remotes(prev) : new Map<string, CallParticipant>();
-    const after = this.inCall ? remotes(s) : new Map<string, CallParticipant>();
-    for (const [id, p] of after) {
-      if (before.has(id)) continue;
-      this.emit(new CallParticipantJoinedEvent(p));
-      if (wasIn) this.announce(t.t('joined', { name: p.displayName }));
-    }
-    for (const [id, p] of before) {
-      if (after.has(id)) continue;
-      this.emit(new CallParticipantLeftEvent(p));
-      if (this.inCall) this.announce(t.t('left', { name: p.displayName }));
-    }
-    const a = prev.local;
-    const b = s.local;
-    if (
-      a.microphoneEnabled !== b.microphoneEnabled ||
-      a.cameraEnabled !== b.cameraEnabled ||
-      a.screenShareEnabled !== b.screenShareEnabled
-    ) {
-      this.emit(new CallMediaChangedEvent(b));
-      if (this.inCall && a.microphoneEnabled !== b.microphoneEnabled)
-        this.announce(t.t(b.microphoneEnabled ? 'micOn' : 'micMuted'));
-    }
+    const changes = callChanges(prev, s, this.inCall, this.i18n);
+    this.inCall = changes.inCall;
+    if (changes.left) this.ended = changes.left === 'user';
+    for (const event of changes.events) this.dispatchEvent(event);
+    for (const text of changes.announcements) this.announce(text);
     if (s.error && s.error !== prev.error) this.report(s.error);
   }
 
@@ -567,12 +544,7 @@ export class MatrixCallElement extends LitElement {
   private report(error: MatrixCallError): void {
     if (error.reason === 'aborted' || this.reported.has(error)) return;
     this.remember(error);
-    this.emit(new CallErrorEvent(error));
-  }
-
-  /** Fires one of the documented events (a helper, so the manifest lists only those). */
-  private emit(event: Event): void {
-    this.dispatchEvent(event);
+    this.dispatchEvent(new CallErrorEvent(error));
   }
 
   private announce(text: string): void {
@@ -585,17 +557,13 @@ export class MatrixCallElement extends LitElement {
     for (const name of views) toggleState(this.internals, name, name === view);
     const session = this.call.session;
     const s = this.call.snapshot;
-    if (session && s?.status === 'ready' && s.phase === 'idle') {
-      // After this update, not inside it: the session may answer synchronously.
-      if (this.skipLobby && !this.autoJoined.has(session)) {
+    // After this update, not inside it: the session may answer synchronously.
+    if (session && s?.status === 'ready' && s.phase === 'idle' && this.skipLobby) {
+      if (!this.autoJoined.has(session)) {
         this.autoJoined.add(session);
         queueMicrotask(() => void this.join());
-      } else if (view === 'lobby' && !this.previewed.has(session)) {
-        this.previewed.add(session);
-        queueMicrotask(() => void this.call.startPreview());
       }
     }
-    this.updateAudio(s);
   }
 
   /** Shows a phase label once the phase has lasted LABEL_DELAY_MS. */
@@ -612,22 +580,6 @@ export class MatrixCallElement extends LitElement {
       this.labelTimer = setTimeout(() => {
         this.requestUpdate();
       }, wait + 1);
-  }
-
-  private updateAudio(s: CallSnapshot | undefined): void {
-    const sink = s?.local.audioOutputId ?? '';
-    for (const audio of this.renderRoot.querySelectorAll('audio')) {
-      if ('setSinkId' in audio && audio.sinkId !== sink)
-        audio.setSinkId(sink).catch(() => undefined);
-      if (audio.paused)
-        audio.play().then(
-          () => (this.audioBlocked = false),
-          (error: unknown) => {
-            if (error instanceof DOMException && error.name === 'NotAllowedError')
-              this.audioBlocked = true;
-          },
-        );
-    }
   }
 
   private readonly retry = (): void => {
@@ -758,112 +710,10 @@ export class MatrixCallElement extends LitElement {
   }
 
   private renderLobby() {
-    const t = this.i18n;
     const s = this.call.snapshot;
     if (!s) return nothing;
-    const { local, callInProgress } = s;
-    const camera = local.cameraEnabled ? local.cameraTrack : undefined;
-    const count = callInProgress.userCount;
-    const name = this.displayName ?? s.user?.displayName ?? '';
     return html`${this.renderNotice()}${this.renderRing(s)}
-      <div class="center">
-        <div part="lobby" class="lobby">
-          <div class="side">
-            <div part="preview" class="preview">
-              ${
-                camera
-                  ? html`<video
-                      autoplay
-                      playsinline
-                      muted
-                      aria-label=${t.t('preview')}
-                      .srcObject=${live(streamFor(camera.mediaStreamTrack))}
-                    ></video>`
-                  : html`<p class="muted">${t.t('cameraOffPreview')}</p>`
-              }
-              <div class="preview-controls">
-                <button
-                  class="toggle"
-                  aria-label=${t.t('microphone')}
-                  aria-pressed=${local.microphoneEnabled ? 'true' : 'false'}
-                  @click=${() => this.toggleMicrophone()}
-                >
-                  ${local.microphoneEnabled ? icons.mic : icons.micOff}
-                </button>
-                <button
-                  class="toggle"
-                  aria-label=${t.t('camera')}
-                  aria-pressed=${local.cameraEnabled ? 'true' : 'false'}
-                  @click=${() => this.toggleCamera()}
-                >
-                  ${local.cameraEnabled ? icons.camera : icons.cameraOff}
-                </button>
-              </div>
-            </div>
-            <meter
-              part="level"
-              aria-label=${t.t('micLevel')}
-              min="0"
-              max="1"
-              .value=${local.microphoneEnabled ? local.audioLevel : 0}
-            ></meter>
-          </div>
-          <div class="side">
-            <h2>${t.t('lobbyTitle')}</h2>
-            ${s.room ? html`<p class="muted">${s.room.name}</p>` : nothing}
-            <label
-              >${t.t('yourName')}
-              <input
-                autocomplete="name"
-                .value=${name}
-                @input=${(e: Event) => {
-                  this.displayName = (e.target as HTMLInputElement).value;
-                }}
-            /></label>
-            ${devicePickers(t, s, (kind, id) => {
-              void this.setDevice(kind, id);
-            })}
-            ${
-              callInProgress.active && callInProgress.members.length
-                ? html`<div class="members">
-                    <div class="faces" aria-hidden="true">
-                      ${callInProgress.members
-                        .slice(0, 5)
-                        .map((m) =>
-                          m.avatarUrl
-                            ? html`<img src=${m.avatarUrl} alt="" />`
-                            : html`<span style="background:${avatarColor(m.userId)}"
-                                >${initials(m.displayName)}</span
-                              >`,
-                        )}
-                    </div>
-                    <span
-                      >${t.t('inCallNow')}:
-                      ${callInProgress.members
-                        .slice(0, 3)
-                        .map((m) => m.displayName)
-                        .join(', ')}${callInProgress.members.length > 3 ? ' …' : ''}</span
-                    >
-                  </div>`
-                : nothing
-            }
-            <button
-              part="join-button"
-              class="btn primary"
-              ?disabled=${this.call.joining}
-              @click=${() => this.join()}
-            >
-              ${
-                callInProgress.active
-                  ? count > 0
-                    ? t.count('joinCallOne', 'joinCallOther', count)
-                    : t.t('joinCall')
-                  : t.t('startCall')
-              }
-            </button>
-          </div>
-        </div>
-      </div>`;
+      <call-lobby exportparts=${lobbyParts}></call-lobby>`;
   }
 
   private renderConnecting() {
@@ -880,57 +730,15 @@ export class MatrixCallElement extends LitElement {
 
   private renderCall() {
     const t = this.i18n;
-    const s = this.call.snapshot;
-    if (!s) return nothing;
-    const mode = s.encryption;
-    const lockKey = `e2ee-${mode}` as const;
-    const audio: CallTrack[] = [];
-    for (const p of s.participants) {
-      if (p.isLocal) continue;
-      if (p.microphoneTrack) audio.push(p.microphoneTrack);
-      if (p.screenShareAudioTrack) audio.push(p.screenShareAudioTrack);
-    }
-    const count = t.count('participantsOne', 'participantsOther', s.participants.length);
     return html`${this.renderNotice()}
       <div class="call">
-        <header part="header">
-          <slot name="header"></slot>
-          <h2 part="room-name">${s.room?.name ?? this.room}</h2>
-          <span part="participant-count" class="chip" title=${count}
-            >${icons.users}<span aria-hidden="true">${s.participants.length}</span
-            ><span class="sr-only">${count}</span></span
-          >
-          <button
-            part="e2ee-lock"
-            class="chip lock ${mode}"
-            aria-describedby="lock-tip"
-            aria-label=${t.t(lockKey)}
-          >
-            ${mode === 'none' ? icons.lockOpen : icons.lock}<span
-              class="lock-label"
-              aria-hidden="true"
-              >${t.t(lockKey)}</span
-            >
-            <span class="tip" id="lock-tip">${t.t(`${lockKey}-detail`)}</span>
-          </button>
-        </header>
+        <call-header exportparts=${headerParts}><slot name="header"></slot></call-header>
         ${
           this.shownPhase === 'reconnecting'
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
             : nothing
         }
-        ${
-          this.audioBlocked
-            ? html`<button
-                class="btn primary"
-                @click=${() => {
-                  this.updateAudio(s);
-                }}
-              >
-                ${t.t('enableAudio')}
-              </button>`
-            : nothing
-        }
+        <call-audio exportparts="enable-button:enable-audio-button"></call-audio>
         <call-grid part="grid" exportparts=${gridParts}
           ><slot name="empty" slot="empty"></slot
         ></call-grid>
@@ -940,14 +748,6 @@ export class MatrixCallElement extends LitElement {
           ?no-shortcuts=${this.noShortcuts}
           ><slot name="controls"></slot
         ></call-controls>
-        <div hidden>
-          ${repeat(
-            audio,
-            (track) => track.id,
-            (track) =>
-              html`<audio autoplay .srcObject=${live(streamFor(track.mediaStreamTrack))}></audio>`,
-          )}
-        </div>
       </div>`;
   }
 

@@ -1,0 +1,110 @@
+import type { Room } from 'matrix-js-sdk/lib/matrix.js';
+import type { DiagnosticsLog } from './diagnostics.js';
+import { IncomingCalls } from './incoming-calls.js';
+import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
+import type { MatrixSession } from './matrix-session.js';
+import { MediaEncryption } from './media-encryption.js';
+import { RoomCall, RoomCallEvent } from './room-call.js';
+import { RoomProfiles } from './room-profiles.js';
+import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
+import type { CallSessionOptions, EncryptionMode } from './types.js';
+
+/** What a started session is made of: one collaborator per concern of the call. */
+export interface CallParts {
+  matrix: MatrixSession;
+  room: Room;
+  profiles: RoomProfiles;
+  roomCall: RoomCall;
+  incoming: IncomingCalls;
+  encryption: MediaEncryption;
+  connections: SfuConnections;
+  /** Stops them all (the Matrix client is the session's to stop). */
+  dispose(): void;
+}
+
+export interface CallPartsInput {
+  matrix: MatrixSession;
+  room: Room;
+  options: CallSessionOptions;
+  log: DiagnosticsLog;
+  /** Whether we are in the call now (nothing rings then). */
+  inCall: () => boolean;
+}
+
+/**
+ * Creates the collaborators for one room and wires them to each other:
+ * memberships steer the SFU connections, media keys and cryptor errors feed
+ * the encryption, and decode statistics come from the connections.
+ */
+export function createCallParts({ matrix, room, options, log, inCall }: CallPartsInput): CallParts {
+  const { client, userId, deviceId, homeserver } = matrix;
+  const mode: EncryptionMode = options.password
+    ? 'shared-secret'
+    : room.hasEncryptionStateEvent()
+      ? 'per-participant'
+      : 'none';
+  const profiles = new RoomProfiles(client, room, log);
+  const roomCall = new RoomCall({
+    rtc: client.matrixRTC.getRoomSession(room),
+    userId,
+    deviceId,
+    homeserver,
+    log,
+  });
+  const incoming = new IncomingCalls({ room, ownUserId: userId, log, muted: inCall });
+  const connections = new SfuConnections({
+    roomId: room.roomId,
+    userId,
+    deviceId,
+    homeserver,
+    getOpenIdToken: () => client.getOpenIdToken(),
+    e2eeWorkerUrl: options.e2eeWorkerUrl,
+    log,
+  });
+  const encryption = new MediaEncryption({
+    mode,
+    password: options.password,
+    ownIdentity: `${userId}:${deviceId}`,
+    e2eeWorkerUrl: options.e2eeWorkerUrl,
+    log,
+    readStats: () => connections.readStats(),
+  });
+  roomCall.on(RoomCallEvent.MembersChanged, (members) => {
+    connections.setMembers(members);
+  });
+  roomCall.on(RoomCallEvent.Key, (key, index, identity) => {
+    void encryption.onKey(key, index, identity);
+  });
+  connections.on(SfuConnectionsEvent.EncryptionError, (error, identity) => {
+    encryption.onCryptorError(error, identity);
+  });
+  connections.setMembers(roomCall.members);
+  const stopKeyLog = logKeyDelivery(client, room.roomId, log, { observeSends: matrix.owned });
+  return {
+    matrix,
+    room,
+    profiles,
+    roomCall,
+    incoming,
+    encryption,
+    connections,
+    dispose() {
+      stopKeyLog();
+      profiles.dispose();
+      roomCall.dispose();
+      incoming.dispose();
+      encryption.dispose();
+      connections.dispose();
+    },
+  };
+}
+
+/**
+ * Work that joining needs but that doesn't depend on it, done while the user
+ * is in the lobby: Olm sessions with the room's devices (media keys travel
+ * over them) and the E2EE worker.
+ */
+export function warmUp({ matrix, room, encryption }: CallParts, log: DiagnosticsLog): void {
+  if (encryption.mode === 'per-participant') prepareKeyDelivery(matrix.client, room, log);
+  encryption.prepare();
+}

@@ -1,0 +1,129 @@
+// Key health without a call: keys, cryptor errors and decode statistics are fed in directly.
+import { assert } from '@open-wc/testing';
+import { CryptorError, CryptorErrorReason, ExternalE2EEKeyProvider } from 'livekit-client';
+import { DiagnosticsLog } from './diagnostics.js';
+import { MatrixKeyProvider } from './e2ee.js';
+import { MediaEncryption, MediaEncryptionEvent } from './media-encryption.js';
+import type { EncryptionMode, MediaStats } from './types.js';
+import { waitFor } from '../../test/support/wait-for.js';
+
+const ME = '@me:hs:ME';
+const BOB = '@bob:hs:B';
+
+function setup(mode: EncryptionMode = 'per-participant') {
+  const log = new DiagnosticsLog();
+  let frames = 0;
+  let reads = 0;
+  const stats = (): MediaStats[] => [
+    {
+      participantId: BOB,
+      trackId: 'TR_bob',
+      source: 'camera',
+      kind: 'video',
+      framesDecoded: frames,
+      packetsReceived: frames,
+      packetsLost: 0,
+      totalSamplesReceived: 0,
+      concealedSamples: 0,
+    },
+  ];
+  const encryption = new MediaEncryption({
+    mode,
+    password: mode === 'shared-secret' ? 'correct horse battery' : undefined,
+    ownIdentity: ME,
+    e2eeWorkerUrl: undefined,
+    log,
+    readStats: () => {
+      reads++;
+      return Promise.resolve(stats());
+    },
+  });
+  let changes = 0;
+  encryption.on(MediaEncryptionEvent.Changed, () => changes++);
+  return {
+    encryption,
+    log,
+    changes: () => changes,
+    decode: (n: number) => (frames += n),
+    reads: () => reads,
+  };
+}
+
+const key = () => crypto.getRandomValues(new Uint8Array(16));
+
+describe('MediaEncryption', () => {
+  it('makes the key provider the mode asks for', async () => {
+    assert.instanceOf(await setup().encryption.createKeyProvider(), MatrixKeyProvider);
+    const shared = setup('shared-secret');
+    assert.instanceOf(await shared.encryption.createKeyProvider(), ExternalE2EEKeyProvider);
+    const logged = shared.log.list('e2ee').find((e) => e.message.startsWith('shared-secret'));
+    assert.match(String(logged?.fields?.['secretFingerprint']), /^[0-9a-f]{8}$/);
+    assert.notInclude(JSON.stringify(shared.log.list()), 'correct horse');
+    assert.isUndefined(await setup('none').encryption.createKeyProvider());
+    assert.equal(setup('none').encryption.stateOf(BOB), 'none');
+  });
+
+  it('waits for a key per participant, and is ok once one is imported', async () => {
+    const { encryption, log, changes } = setup();
+    await encryption.createKeyProvider();
+    assert.equal(encryption.stateOf(BOB), 'waiting-for-key');
+    assert.equal(encryption.stateOf(ME), 'ok');
+    await encryption.onKey(key(), 3, BOB);
+    assert.equal(encryption.stateOf(BOB), 'ok');
+    assert.equal(changes(), 1);
+    const entry = log.list('keys').find((e) => e.message === 'media key received');
+    assert.include(entry?.fields, { participant: BOB, keyIndex: 3 });
+    assert.match(String(entry?.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
+  });
+
+  it('ignores keys outside a per-participant call', async () => {
+    const { encryption, changes } = setup('shared-secret');
+    await encryption.createKeyProvider();
+    await encryption.onKey(key(), 0, BOB);
+    assert.equal(changes(), 0);
+  });
+
+  it('turns cryptor errors into key states, never for our own frames', async () => {
+    const { encryption } = setup();
+    await encryption.createKeyProvider();
+    await encryption.onKey(key(), 0, BOB);
+    encryption.onCryptorError(
+      new CryptorError('bad', CryptorErrorReason.InvalidKey, BOB),
+      undefined,
+    );
+    assert.equal(encryption.stateOf(BOB), 'key-invalid');
+    // Errors from the worker arrive as plain Errors named by their message.
+    encryption.onCryptorError(new Error(`MissingKey: no key for participant ${ME}`), undefined);
+    assert.equal(encryption.stateOf(ME), 'ok');
+    encryption.onCryptorError(new Error('InternalError: oops'), BOB);
+    assert.equal(encryption.stateOf(BOB), 'key-invalid', 'internal errors change nothing');
+    await encryption.onKey(key(), 1, BOB);
+    assert.equal(encryption.stateOf(BOB), 'ok', 'a new key is worth another try');
+  });
+
+  it('clears the trouble once frames decode again after it began', async function () {
+    this.timeout(10_000);
+    const { encryption, decode, reads } = setup('shared-secret');
+    await encryption.createKeyProvider();
+    encryption.onCryptorError(new Error(`MissingKey: for participant ${BOB}`), undefined);
+    assert.equal(encryption.stateOf(BOB), 'waiting-for-key');
+    encryption.watchDecoding();
+    try {
+      await waitFor('two polls', () => reads() >= 2, 5000, 20);
+      assert.equal(encryption.stateOf(BOB), 'waiting-for-key', 'no new frames yet');
+      decode(10);
+      await waitFor('decoding again', () => encryption.stateOf(BOB) === 'ok', 5000, 20);
+    } finally {
+      encryption.stopWatching();
+    }
+  });
+
+  it('forgets keys and troubles when the call ends', async () => {
+    const { encryption } = setup();
+    await encryption.createKeyProvider();
+    await encryption.onKey(key(), 0, BOB);
+    encryption.reset();
+    assert.isUndefined(encryption.keyProvider);
+    assert.equal(encryption.stateOf(BOB), 'waiting-for-key');
+  });
+});

@@ -1,0 +1,223 @@
+import {
+  MatrixRTCSessionEvent,
+  MembershipManagerEvent,
+  type MatrixRTCSession,
+} from 'matrix-js-sdk/lib/matrixrtc/index.js';
+import type { DiagnosticsLog } from './diagnostics.js';
+import { describe } from './discovery.js';
+import { TypedEmitter } from './emitter.js';
+import { MatrixCallError } from './errors.js';
+import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
+import { withTimeout } from './matrix-session.js';
+import { readMemberships, type MemberInfo } from './membership.js';
+import type { EncryptionMode, MembershipTiming } from './types.js';
+
+/** The state event type Element Call and matrix-js-sdk use for memberships. */
+export const CALL_MEMBER_EVENT = 'org.matrix.msc3401.call.member';
+
+const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
+/**
+ * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
+ * shorter than to-device delivery on a busy homeserver (up to 1.4 s seen in the e2e suite);
+ * a receiver without the key drops frames and then needs a keyframe, a freeze of ~3 s for
+ * everyone who stays when someone leaves. The cost: joiners of a call whose key is older
+ * than the rotation grace period (10 s) see the others this much later.
+ */
+const USE_KEY_DELAY_MS = 3000;
+
+export const RoomCallEvent = {
+  /** Who is in the call changed. */
+  MembersChanged: 'membersChanged',
+  /** Keeping our membership failed after the join (e.g. it was forbidden). */
+  Failed: 'failed',
+  /** A media key for a participant (ours included), from matrix-js-sdk's key transport. */
+  Key: 'key',
+} as const;
+
+export interface RoomCallEventMap {
+  [RoomCallEvent.MembersChanged]: (members: readonly MemberInfo[]) => void;
+  [RoomCallEvent.Failed]: (error: MatrixCallError) => void;
+  [RoomCallEvent.Key]: (key: Uint8Array<ArrayBuffer>, index: number, identity: string) => void;
+}
+
+export interface RoomCallOptions {
+  rtc: MatrixRTCSession;
+  userId: string;
+  deviceId: string;
+  /** For error hints that name the homeserver. */
+  homeserver: string;
+  log: DiagnosticsLog;
+}
+
+export interface OwnMembership {
+  serviceUrl: string;
+  roomId: string;
+  memberId: string;
+  encryption: EncryptionMode;
+  intent: 'audio' | 'video';
+  notify: 'ring' | 'notification' | undefined;
+  timing: MembershipTiming;
+}
+
+/**
+ * The room's call as MatrixRTC sees it: who is in it (valid, unexpired
+ * memberships) and our own membership, sent and kept by matrix-js-sdk's
+ * membership manager with a delayed leave event.
+ */
+export class RoomCall extends TypedEmitter<RoomCallEventMap> {
+  private list: readonly MemberInfo[] = [];
+  private joined = false;
+  private readonly undo: () => void;
+
+  constructor(private readonly options: RoomCallOptions) {
+    super();
+    const { rtc, log } = options;
+    const onMemberships = () => {
+      this.read();
+    };
+    const onKey = (key: Uint8Array<ArrayBuffer>, index: number, _p: unknown, identity: string) => {
+      this.emit(RoomCallEvent.Key, key, index, identity);
+    };
+    const onManagerError = (error: unknown) => {
+      // During join(), the join's own promise reports it.
+      if (this.joined) this.emit(RoomCallEvent.Failed, this.membershipError(error));
+    };
+    const onStatus = (_old: unknown, status: unknown) => {
+      log.info('membership', `membership status ${String(status)}`);
+    };
+    const onProbablyLeft = (left: boolean) => {
+      if (left)
+        log.warn('membership', 'our membership may have expired on the server (network trouble)');
+    };
+    rtc.on(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
+    rtc.on(MatrixRTCSessionEvent.EncryptionKeyChanged, onKey);
+    rtc.on(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
+    rtc.on(MembershipManagerEvent.StatusChanged, onStatus);
+    rtc.on(MembershipManagerEvent.ProbablyLeft, onProbablyLeft);
+    this.undo = () => {
+      rtc.off(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
+      rtc.off(MatrixRTCSessionEvent.EncryptionKeyChanged, onKey);
+      rtc.off(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
+      rtc.off(MembershipManagerEvent.StatusChanged, onStatus);
+      rtc.off(MembershipManagerEvent.ProbablyLeft, onProbablyLeft);
+    };
+    this.read();
+  }
+
+  /** Valid memberships, oldest first, one per device; ours included once it is sent. */
+  get members(): readonly MemberInfo[] {
+    return this.list;
+  }
+
+  get isJoined(): boolean {
+    return this.options.rtc.isJoined();
+  }
+
+  /**
+   * Sends our membership (after scheduling its delayed leave) and resolves
+   * once it is back from the homeserver. Rejects with a typed error.
+   */
+  async join(own: OwnMembership, signal: AbortSignal): Promise<void> {
+    const { rtc, userId, deviceId, log } = this.options;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (rtc.memberships.some((m) => m.userId === userId && m.deviceId === deviceId))
+          done(resolve);
+      };
+      const onError = (error: unknown) => {
+        done(() => {
+          reject(this.membershipError(error));
+        });
+      };
+      const done = (settle: () => void) => {
+        rtc.off(MatrixRTCSessionEvent.MembershipsChanged, check);
+        rtc.off(MatrixRTCSessionEvent.MembershipManagerError, onError);
+        settle();
+      };
+      rtc.on(MatrixRTCSessionEvent.MembershipsChanged, check);
+      rtc.on(MatrixRTCSessionEvent.MembershipManagerError, onError);
+    });
+    log.info('membership', 'sending membership (state event + delayed leave)', {
+      eventType: CALL_MEMBER_EVENT,
+      focus: 'multi_sfu',
+      sfu: own.serviceUrl,
+    });
+    const { timing } = own;
+    rtc.joinRTCSession(
+      { userId, deviceId, memberId: own.memberId },
+      [],
+      { type: 'livekit', livekit_service_url: own.serviceUrl, livekit_alias: own.roomId },
+      {
+        manageMediaKeys: own.encryption === 'per-participant',
+        callIntent: own.intent,
+        notificationType: own.notify,
+        delayedLeaveEventDelayMs: timing.delayedLeaveEventDelayMs,
+        delayedLeaveEventRestartMs: timing.delayedLeaveEventRestartMs,
+        membershipEventExpiryMs: timing.membershipEventExpiryMs,
+        networkErrorRetryMs: timing.networkErrorRetryMs,
+        useKeyDelay: timing.useKeyDelayMs ?? USE_KEY_DELAY_MS,
+        keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
+      },
+    );
+    await withTimeout(confirmed, JOIN_CONFIRM_TIMEOUT_MS, signal, () =>
+      MatrixCallError.membershipFailed(
+        new Error('our membership did not come back from the homeserver in time'),
+      ),
+    );
+    this.joined = true;
+    log.info('membership', 'membership visible in room state');
+  }
+
+  /**
+   * Replaces our membership with `{}`. Resolves `false` if that failed or took
+   * longer than `timeoutMs`; the delayed leave event then removes it later.
+   */
+  async leave(timeoutMs: number): Promise<boolean> {
+    this.joined = false;
+    const rtc = this.options.rtc;
+    if (!rtc.isJoined()) return true;
+    return rtc.leaveRoomSession(timeoutMs).catch((error: unknown) => {
+      this.options.log.warn(
+        'membership',
+        'leave event failed; the delayed leave event will remove us',
+        { error: describe(error) },
+      );
+      return false;
+    });
+  }
+
+  private read(): void {
+    const { rtc, log } = this.options;
+    try {
+      this.list = readMemberships(rtc.memberships);
+    } catch (error) {
+      log.warn('membership', 'could not read memberships', { error: describe(error) });
+      this.list = [];
+    }
+    log.debug('membership', 'memberships changed', { count: this.list.length });
+    this.emit(RoomCallEvent.MembersChanged, this.list);
+  }
+
+  /** Maps a membership-manager failure; M_FORBIDDEN means power levels. */
+  private membershipError(error: unknown): MatrixCallError {
+    const { log, homeserver } = this.options;
+    let cause: unknown = error;
+    for (let depth = 0; depth < 5 && cause; depth++) {
+      const { errcode, status } = matrixErrorInfo(cause);
+      if (errcode === 'M_FORBIDDEN' || status === 403) {
+        log.error('membership', 'M_FORBIDDEN sending the call membership', {
+          hint: `power_levels.events["${CALL_MEMBER_EVENT}"] is higher than this user's power level`,
+        });
+        return MatrixCallError.membershipForbidden(CALL_MEMBER_EVENT, error);
+      }
+      cause = (cause as { cause?: unknown }).cause;
+    }
+    log.error('membership', 'membership manager failed', { error: describe(error) });
+    return mapMatrixError(error, homeserver, (e) => MatrixCallError.membershipFailed(e));
+  }
+
+  dispose(): void {
+    this.undo();
+    this.removeAllListeners();
+  }
+}

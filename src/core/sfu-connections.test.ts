@@ -1,0 +1,215 @@
+// SfuConnections' bookkeeping over stand-in LiveKit rooms: which SFUs it connects to, who it
+// subscribes to, and what it reports. Real connections are covered in test/browser/core-*.test.ts.
+import { assert } from '@open-wc/testing';
+import { ConnectionState, DisconnectReason, RoomEvent } from 'livekit-client';
+import { DiagnosticsLog } from './diagnostics.js';
+import type { MatrixCallError } from './errors.js';
+import type { MemberInfo } from './membership.js';
+import type { SfuAuthInput, SfuGrant } from './sfu-auth.js';
+import type { SfuConnection, SfuConnectionOptions } from './sfu-connection.js';
+import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
+import { waitFor } from '../../test/support/wait-for.js';
+
+type Listener = (...args: unknown[]) => void;
+
+class FakePublication {
+  isDesired = false;
+  readonly track = undefined;
+  readonly isMuted = false;
+  setSubscribed(on: boolean) {
+    this.isDesired = on;
+  }
+}
+
+class FakeParticipant {
+  readonly trackPublications = new Map([['TR_cam', new FakePublication()]]);
+  readonly isSpeaking = false;
+  readonly audioLevel = 0;
+  readonly connectionQuality = 'good';
+  constructor(readonly identity: string) {}
+  getTrackPublication() {
+    return undefined;
+  }
+}
+
+class FakeRoom {
+  state: ConnectionState = ConnectionState.Disconnected;
+  readonly remoteParticipants = new Map<string, FakeParticipant>();
+  readonly localParticipant = {
+    isSpeaking: false,
+    connectionQuality: 'excellent',
+    on: () => this.localParticipant,
+    getTrackPublication: () => undefined,
+  };
+  private readonly listeners = new Map<string, Listener[]>();
+  on(event: string, listener: Listener) {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]) {
+    for (const listener of this.listeners.get(event) ?? []) listener(...args);
+  }
+  join(identity: string) {
+    this.remoteParticipants.set(identity, new FakeParticipant(identity));
+    this.emit(RoomEvent.ParticipantConnected);
+  }
+}
+
+class FakeConnection {
+  readonly room = new FakeRoom();
+  closingDown = false;
+  constructor(readonly options: SfuConnectionOptions) {}
+  get serviceUrl() {
+    return this.options.serviceUrl;
+  }
+  connect() {
+    this.room.state = ConnectionState.Connected;
+    return Promise.resolve();
+  }
+  close() {
+    this.closingDown = true;
+    return Promise.resolve();
+  }
+}
+
+const OWN_SFU = 'https://jwt.a.example';
+const OTHER_SFU = 'https://jwt.b.example';
+
+const member = (userId: string, serviceUrl = OWN_SFU): MemberInfo => ({
+  identity: `${userId}:D`,
+  userId,
+  deviceId: 'D',
+  memberId: `${userId}:D`,
+  serviceUrl,
+  createdTs: 1,
+  expired: false,
+});
+
+const grant = (url: string): SfuGrant => ({
+  url: `ws://${new URL(url).host}`,
+  jwt: 'jwt',
+  livekitAlias: '!r:a',
+  livekitIdentity: '@me:a:ME',
+  endpoint: 'sfu/get',
+});
+
+function setup(failGrants = 0) {
+  const made: FakeConnection[] = [];
+  const grants: SfuAuthInput[] = [];
+  let failures = failGrants;
+  const log = new DiagnosticsLog();
+  const connections = new SfuConnections({
+    roomId: '!r:a',
+    userId: '@me:a',
+    deviceId: 'ME',
+    homeserver: 'https://a.example',
+    getOpenIdToken: () => Promise.reject(new Error('not used')),
+    e2eeWorkerUrl: undefined,
+    log,
+    createConnection: (options) => {
+      const connection = new FakeConnection(options);
+      made.push(connection);
+      return connection as unknown as SfuConnection;
+    },
+    fetchSubscribeGrant: (input) => {
+      grants.push(input);
+      if (failures-- > 0) return Promise.reject(new Error('auth service down'));
+      return Promise.resolve(grant(input.serviceUrl));
+    },
+  });
+  const own = () => {
+    const c = made.find((m) => m.options.role === 'publish');
+    if (!c) throw new Error('no own connection');
+    return c;
+  };
+  const connectOwn = () =>
+    connections.connectOwn(
+      {
+        serviceUrl: OWN_SFU,
+        grant: grant(OWN_SFU),
+        keyProvider: undefined,
+        worker: undefined,
+        memberId: 'uuid',
+      },
+      new AbortController().signal,
+    );
+  return { connections, made, grants, log, own, connectOwn };
+}
+
+describe('SfuConnections', () => {
+  it('subscribes only to LiveKit participants with a valid membership', async () => {
+    const { connections, own, connectOwn, log } = setup();
+    await connectOwn();
+    connections.setMembers([member('@bob:a')]);
+    own().room.join('@bob:a:D');
+    own().room.join('@rogue:a:D');
+    const desired = (id: string) =>
+      own().room.remoteParticipants.get(id)?.trackPublications.get('TR_cam')?.isDesired;
+    assert.isTrue(desired('@bob:a:D'));
+    assert.isFalse(desired('@rogue:a:D'));
+    own().room.join('@rogue:a:D');
+    const ignored = log.list('livekit').filter((e) => e.message.startsWith('ignoring'));
+    assert.lengthOf(ignored, 1, 'logged once');
+    connections.setMembers([]);
+    assert.isFalse(desired('@bob:a:D'), 'unsubscribed when the membership goes');
+    assert.deepEqual([...connections.remoteMedia().keys()], ['@bob:a:D', '@rogue:a:D']);
+  });
+
+  it('connects once per other SFU after the membership is out, and drops unused ones', async () => {
+    const { connections, made, grants, connectOwn } = setup();
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU), member('@carol:b', OTHER_SFU)]);
+    assert.lengthOf(made, 1, 'not before followRemoteSfus()');
+    connections.followRemoteSfus();
+    await waitFor('a remote connection', () => made.length === 2, 2000, 10);
+    assert.equal(made[1]?.options.role, 'subscribe');
+    assert.equal(grants[0]?.memberId, 'uuid');
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    assert.lengthOf(made, 2, 'one connection per SFU');
+    connections.setMembers([member('@dave:a')]);
+    await waitFor('closed', () => made[1]?.closingDown, 2000, 10);
+  });
+
+  it('tries a failing remote SFU again', async function () {
+    this.timeout(10_000);
+    const { connections, grants, made, connectOwn } = setup(1);
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor('the second try', () => grants.length === 2, 6000, 20);
+    await waitFor(
+      'connected',
+      () => made.some((m) => m.room.state === ConnectionState.Connected && m !== made[0]),
+      2000,
+      20,
+    );
+  });
+
+  it('reports our own connection lost, and reconnects to a lost remote one', async function () {
+    this.timeout(10_000);
+    const { connections, made, own, connectOwn } = setup();
+    const lost: MatrixCallError[] = [];
+    connections.on(SfuConnectionsEvent.OwnLost, (e) => lost.push(e));
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor('a remote connection', () => made.length === 2, 2000, 10);
+    made[1]?.room.emit(RoomEvent.Disconnected, DisconnectReason.SERVER_SHUTDOWN);
+    await waitFor('reconnected', () => made.length === 3, 5000, 20);
+    own().room.emit(RoomEvent.Disconnected, DisconnectReason.SERVER_SHUTDOWN);
+    assert.equal(lost[0]?.reason, 'connection-lost');
+  });
+
+  it('closes everything, and follows nothing after that', async () => {
+    const { connections, made, connectOwn } = setup();
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor('a remote connection', () => made.length === 2, 2000, 10);
+    await connections.closeAll();
+    assert.isTrue(made.every((m) => m.closingDown));
+    assert.isUndefined(connections.localMedia());
+    connections.setMembers([member('@carol:c', 'https://jwt.c.example')]);
+    assert.lengthOf(made, 2);
+  });
+});
