@@ -35,7 +35,13 @@ export const COLOURS = {
 export type Colour = keyof typeof COLOURS;
 
 /** A solid-colour 320×240 Y4M clip (header `C420`, as Chromium's fake capture wants). */
-function writeY4M(path: string, [y, u, v]: readonly number[], w = 320, h = 240, frames = 15) {
+export function writeY4M(
+  path: string,
+  [y, u, v]: readonly number[],
+  w = 320,
+  h = 240,
+  frames = 15,
+) {
   const frame = Buffer.concat([
     Buffer.from('FRAME\n'),
     Buffer.alloc(w * h, y),
@@ -122,6 +128,42 @@ declare global {
   interface Window {
     __e2e: E2E;
   }
+}
+
+/** Keeps every token and JWT a page is given, to scan logs for them later. */
+export async function collectSecrets(run: E2ERun, response: Response): Promise<void> {
+  const url = response.url();
+  if (response.request().method() !== 'POST') return;
+  if (!/\/login$|\/openid\/request_token$|\/sfu\/get$|\/get_token$|\/refresh$/.test(url)) return;
+  try {
+    const body = (await response.json()) as Record<string, unknown>;
+    for (const key of ['access_token', 'jwt', 'refresh_token'])
+      if (typeof body[key] === 'string') run.secrets.add(body[key]);
+  } catch {
+    // no JSON body (failed request)
+  }
+}
+
+/** The main process of the Chromium started with `flag` (its unique fake-camera argument). */
+export function browserPid(flag: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.includes(flag) && !args.some((a) => a.startsWith('--type='))) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** What one participant needs to know of another to check it sees them. */
+export interface Peer {
+  readonly label: string;
+  readonly colour: Colour;
+  readonly rgb: readonly number[];
+  readonly user: ProvisionedUser | undefined;
 }
 
 /** Everything shared by one suite run. */
@@ -224,17 +266,7 @@ export class Participant {
 
   /** The browser's main process (found by its unique fake-camera argument), to kill it like a crash. */
   get pid(): number | undefined {
-    const flag = `--use-file-for-fake-video-capture=${this.y4m}`;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-        if (args.includes(flag) && !args.some((a) => a.startsWith('--type='))) return Number(entry);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return undefined;
+    return browserPid(`--use-file-for-fake-video-capture=${this.y4m}`);
   }
 
   /** Opens the demo page as `user` in a fresh context and waits for the lobby. */
@@ -338,16 +370,7 @@ export class Participant {
 
   /** Keeps every token and JWT the page is given, to scan logs for them later. */
   private async collectSecrets(response: Response): Promise<void> {
-    const url = response.url();
-    if (response.request().method() !== 'POST') return;
-    if (!/\/login$|\/openid\/request_token$|\/sfu\/get$|\/get_token$|\/refresh$/.test(url)) return;
-    try {
-      const body = (await response.json()) as Record<string, unknown>;
-      for (const key of ['access_token', 'jwt', 'refresh_token'])
-        if (typeof body[key] === 'string') this.run.secrets.add(body[key]);
-    } catch {
-      // no JSON body (failed request)
-    }
+    await collectSecrets(this.run, response);
   }
 
   get p(): Page {
@@ -435,10 +458,17 @@ export class Participant {
   /** Sum of framesDecoded over the remote video tracks of `participantUserId`. */
   async framesFrom(userId: string, source = 'camera'): Promise<number> {
     const stats = await this.stats();
+    // A LiveKit identity is `<user>:<device>`, or a hash (sticky `matrix_2_0` memberships):
+    // then the tile of that user names it.
+    const ids = new Set(
+      (await this.tiles()).filter((t) => t.userId === userId && !t.isLocal).map((t) => t.id),
+    );
     return stats
       .filter(
         (s) =>
-          s.kind === 'video' && s.source === source && s.participantId.startsWith(`${userId}:`),
+          s.kind === 'video' &&
+          s.source === source &&
+          (s.participantId.startsWith(`${userId}:`) || ids.has(s.participantId)),
       )
       .reduce((n, s) => n + s.framesDecoded, 0);
   }
@@ -447,7 +477,7 @@ export class Participant {
    * Proves we see `other`: their tile's centre pixel has their camera colour (±20), their
    * frames keep being decoded, and the tile reports no encryption trouble.
    */
-  async seesVideoOf(other: Participant, timeoutMs = 30_000): Promise<void> {
+  async seesVideoOf(other: Peer, timeoutMs = 30_000): Promise<void> {
     const userId = other.user?.userId ?? '';
     try {
       await waitFor(

@@ -109,7 +109,12 @@
     tiles: () => tileElements().map(describeTile),
     pixel,
     layout: () => grid()?.layout ?? '',
-    lock: () => part(call()?.shadowRoot, 'e2ee-lock')?.getAttribute('aria-label') ?? '',
+    // The lock is in <matrix-call>'s own shadow root, or in its <call-header>'s.
+    lock: () =>
+      (
+        part(call()?.shadowRoot, 'e2ee-lock') ??
+        part(call()?.shadowRoot?.querySelector('call-header')?.shadowRoot, 'e2ee-lock')
+      )?.getAttribute('aria-label') ?? '',
     joinLabel: () => part(call()?.shadowRoot, 'join-button')?.textContent?.trim() ?? '',
     stats: async () => (await call()?.getMediaStats()) ?? [],
     diagnostics: () => call()?.exportDiagnostics() ?? '',
