@@ -3,7 +3,8 @@
  *  - `POST /sfu/get`   (legacy) `{room, openid_token, device_id}`            -> `{url, jwt}`
  *  - `POST /get_token` `{room_id, slot_id, openid_token, member:{…}}`         -> `{url, jwt}`
  *  - `GET|HEAD /healthz` -> 200
- * The two POST endpoints answer CORS preflights and carry `Access-Control-Allow-Origin: *`.
+ * Every answer, errors and preflights (`OPTIONS` on any path → 200) included, carries
+ * lk-jwt-service's CORS headers.
  *
  * Behaviour follows element-hq/lk-jwt-service (handler.go, requests.go, helper.go at
  * a375b13), re-implemented from its observable behaviour. Differences are listed in
@@ -97,8 +98,8 @@ const ROOM_DEPARTURE_TIMEOUT_SECONDS = 20;
 /** Bodies are drained (and discarded) up to this size before answering 413; beyond, the socket is dropped. */
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/** lk-jwt-service's CORS headers, here on every response so browsers see real statuses. */
 const CORS_HEADERS = {
-  'Content-Type': 'application/json',
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST',
   'Access-Control-Allow-Headers':
@@ -288,12 +289,20 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
 
   async function handle(req: IncomingMessage, res: ServerResponse, entry: RequestLog) {
     const method = req.method ?? '';
+    // Before anything else, so that 404/405/413/500 and preflights all carry them.
+    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    if (method === 'OPTIONS') {
+      // A preflight on any path succeeds: the browser then sends the real request and
+      // sees its real status (e.g. 404) instead of a CORS error.
+      res.writeHead(200).end();
+      return;
+    }
     if (entry.path === '/healthz') {
       if (method === 'GET' || method === 'HEAD') {
         res.writeHead(200).end();
       } else {
         sendError(res, entry, new HttpError(405, 'M_UNRECOGNIZED', 'Method not allowed'), {
-          Allow: 'GET, HEAD',
+          Allow: 'GET, HEAD, OPTIONS',
         });
       }
       return;
@@ -302,11 +311,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
       sendError(res, entry, new HttpError(404, 'M_UNRECOGNIZED', 'Unrecognized request'));
       return;
     }
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
-    if (method === 'OPTIONS') {
-      res.writeHead(200).end();
-      return;
-    }
+    res.setHeader('Content-Type', 'application/json');
     if (method !== 'POST') {
       sendError(res, entry, new HttpError(405, 'M_UNRECOGNIZED', 'Method not allowed'), {
         Allow: 'POST, OPTIONS',
