@@ -1,8 +1,12 @@
 /**
  * Local stack CLI.
  *
- *   tsx stack/cli.ts run     [--no-transport]  foreground; Ctrl-C stops everything   (npm run stack)
- *   tsx stack/cli.ts up      [--no-transport] [--json]  background, idempotent      (npm run stack:up)
+ *   tsx stack/cli.ts run     [options]  foreground; Ctrl-C stops everything          (npm run stack)
+ *   tsx stack/cli.ts up      [options] [--json]  background, idempotent            (npm run stack:up)
+ *     options: --no-transport
+ *              --hs-proxy, --hs-latency ms, --hs-jitter ms, --hs-drop percent,
+ *              --hs-drop-mode reset|bad-gateway|gateway-timeout   (any of them starts the
+ *              homeserver proxy; faults change at runtime, see stack/README.md)
  *   tsx stack/cli.ts down                                                          (npm run stack:down)
  *   tsx stack/cli.ts status  [--json | --quiet]     exit 0 iff all healthy
  *   tsx stack/cli.ts install
@@ -18,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envFlag, resolvePorts } from './config.js';
 import {
+  DROP_MODES,
   MissingPrerequisiteError,
   PortInUseError,
   ensureInstalled,
@@ -25,7 +30,9 @@ import {
   stackStatus,
   startStack,
   stopStack,
+  type DropMode,
   type StackInfo,
+  type StartStackOptions,
 } from './index.js';
 import { isAlive } from './process.js';
 import { createRoom, loginUser, registerUser, type ProvisionedUser } from './provision.js';
@@ -38,8 +45,15 @@ function table(info: StackInfo): string {
     ['service', 'where', 'pid / log'],
     [
       'synapse',
-      `${info.homeserverUrl}  (server name ${info.serverName}; well-known http://${info.serverName}/.well-known/matrix/client)`,
+      `${info.synapseUrl}  (server name ${info.serverName}; well-known http://${info.serverName}/.well-known/matrix/client)`,
       `${info.pids.synapse ?? '-'}  ${info.logs.synapse ?? ''}`,
+    ],
+    [
+      'proxy',
+      info.homeserverProxy
+        ? `${info.homeserverProxy.url}  (clients' homeserver URL; faults ${JSON.stringify(info.homeserverProxy.initialFaults)})`
+        : '',
+      `${info.pids.proxy ?? '-'}  ${info.logs.proxy ?? ''}`,
     ],
     [
       'livekit',
@@ -68,8 +82,10 @@ function table(info: StackInfo): string {
   return lines.join('\n');
 }
 
+type StartOptions = Pick<StartStackOptions, 'noTransport' | 'homeserverProxy'>;
+
 /** Starts the stack; a signal during start-up stops what was started and exits 130. */
-async function startWithSignals(noTransport: boolean): Promise<StackInfo> {
+async function startWithSignals(start: StartOptions): Promise<StackInfo> {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -80,26 +96,29 @@ async function startWithSignals(noTransport: boolean): Promise<StackInfo> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await startStack({ noTransport, log: err });
+    return await startStack({ ...start, log: err });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function cmdUp(noTransport: boolean, json: boolean): Promise<number> {
+async function cmdUp(start: StartOptions, json: boolean): Promise<number> {
   const t0 = performance.now();
   const already = await readStackInfo();
-  const info = already ?? (await startWithSignals(noTransport));
+  const info = already ?? (await startWithSignals(start));
   if (already) {
     const ports = resolvePorts();
+    const wantProxy = start.homeserverProxy !== undefined;
     if (
-      already.noTransport !== noTransport ||
-      JSON.stringify(already.ports) !== JSON.stringify(ports)
+      already.noTransport !== start.noTransport ||
+      JSON.stringify(already.ports) !== JSON.stringify(ports) ||
+      (wantProxy && !already.homeserverProxy)
     ) {
       err(
         `A stack with other settings is already running (noTransport=${already.noTransport}, ` +
-          `ports ${JSON.stringify(already.ports)}); run stack:down first.`,
+          `ports ${JSON.stringify(already.ports)}, homeserver proxy ` +
+          `${already.homeserverProxy ? 'on' : 'off'}); run stack:down first.`,
       );
       return 1;
     }
@@ -113,7 +132,7 @@ async function cmdUp(noTransport: boolean, json: boolean): Promise<number> {
   return 0;
 }
 
-async function cmdRun(noTransport: boolean): Promise<number> {
+async function cmdRun(start: StartOptions): Promise<number> {
   const already = await readStackInfo();
   if (already) {
     out(table(already));
@@ -123,7 +142,7 @@ async function cmdRun(noTransport: boolean): Promise<number> {
     return 0;
   }
   const t0 = performance.now();
-  const info = await startWithSignals(noTransport);
+  const info = await startWithSignals(start);
   out(table(info));
   err(
     `\nStack up in ${((performance.now() - t0) / 1000).toFixed(1)} s. Press Ctrl-C to stop everything.`,
@@ -279,6 +298,42 @@ async function cmdProvision(args: string[]): Promise<number> {
   return 2;
 }
 
+class UsageError extends Error {}
+
+function numberFlag(value: string | undefined, flag: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max)
+    throw new UsageError(
+      `--${flag} must be a number from 0 to ${max}, not ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+/** The homeserver proxy options from the --hs-* flags; undefined when none is given. */
+function proxyOptions(values: {
+  'hs-proxy'?: boolean;
+  'hs-latency'?: string;
+  'hs-jitter'?: string;
+  'hs-drop'?: string;
+  'hs-drop-mode'?: string;
+}): StartOptions['homeserverProxy'] {
+  const latencyMs = numberFlag(values['hs-latency'], 'hs-latency', 600_000);
+  const jitterMs = numberFlag(values['hs-jitter'], 'hs-jitter', 600_000);
+  const dropPercent = numberFlag(values['hs-drop'], 'hs-drop', 100);
+  const mode = values['hs-drop-mode'];
+  if (mode !== undefined && !DROP_MODES.includes(mode as DropMode))
+    throw new UsageError(`--hs-drop-mode must be one of ${DROP_MODES.join(', ')}`);
+  const faults = {
+    ...(latencyMs === undefined ? {} : { latencyMs }),
+    ...(jitterMs === undefined ? {} : { jitterMs }),
+    ...(dropPercent === undefined ? {} : { dropPercent }),
+    ...(mode === undefined ? {} : { dropMode: mode as DropMode }),
+  };
+  if (!values['hs-proxy'] && Object.keys(faults).length === 0) return undefined;
+  return faults;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'provision') return cmdProvision(rest);
@@ -288,14 +343,21 @@ async function main(argv: string[]): Promise<number> {
       'no-transport': { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'hs-proxy': { type: 'boolean' },
+      'hs-latency': { type: 'string' },
+      'hs-jitter': { type: 'string' },
+      'hs-drop': { type: 'string' },
+      'hs-drop-mode': { type: 'string' },
     },
   });
-  const noTransport = values['no-transport'] ?? envFlag('MC_NO_TRANSPORT');
+  const start: StartOptions = { noTransport: values['no-transport'] ?? envFlag('MC_NO_TRANSPORT') };
+  const proxy = proxyOptions(values);
+  if (proxy) start.homeserverProxy = proxy;
   switch (command) {
     case 'run':
-      return cmdRun(noTransport);
+      return cmdRun(start);
     case 'up':
-      return cmdUp(noTransport, values.json ?? false);
+      return cmdUp(start, values.json ?? false);
     case 'down':
       return cmdDown();
     case 'status':
@@ -318,7 +380,10 @@ main(process.argv.slice(2))
     process.exit(code);
   })
   .catch((e: unknown) => {
-    if ((e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof UsageError ||
+      (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')
+    ) {
       err(`${(e as Error).message}\nusage: see the header of stack/cli.ts or stack/README.md`);
       process.exit(2);
     }

@@ -206,6 +206,8 @@ export async function stopProcessGroup(pid: number, graceMs = 10_000): Promise<v
   };
   if (!isAlive(pid)) return;
   signal('SIGTERM');
+  // A paused (SIGSTOPped) service only acts on the SIGTERM once continued.
+  signal('SIGCONT');
   const deadline = Date.now() + graceMs;
   // LiveKit drains on the first signal, waiting for its rooms to empty (10 s when a call
   // just ended); a second signal makes it stop at once.
