@@ -164,6 +164,7 @@ export async function writeServiceConfig(
       port: d.ports.livekit,
       tcpPort: d.ports.livekitTcp,
       udpPort: d.ports.livekitUdp,
+      webhookUrl: `${d.authServiceUrl}/sfu_webhook`,
     });
     await writeFile(livekitConfigPath(info.dataDir, d.id), JSON.stringify(config, null, 2));
   }
@@ -239,8 +240,10 @@ export function serviceLaunch(
           LIVEKIT_SECRET: LIVEKIT_API_SECRET,
           LIVEKIT_JWT_BIND: `127.0.0.1:${d.ports.auth}`,
           LIVEKIT_FULL_ACCESS_HOMESERVERS: d.fullAccessHomeservers.join(','),
-          // The OpenID check goes to Synapse directly, never through the homeserver proxy.
+          // The OpenID check and delayed-event calls go to Synapse directly, never
+          // through the homeserver proxy.
           MC_HOMESERVER_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
+          LIVEKIT_CS_API_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
         },
       };
   }

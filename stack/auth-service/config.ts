@@ -15,6 +15,13 @@ export interface AuthServiceConfig {
   fullAccessHomeservers: readonly string[];
   /** server name -> homeserver base URL for the OpenID userinfo check (else `https://<name>`). */
   homeserverUrlOverrides?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /**
+   * server name -> client-server API base URL for delegated delayed leave events (else
+   * `.well-known/matrix/client` discovery over https), like `LIVEKIT_CS_API_URL_OVERRIDES`.
+   */
+  csApiUrlOverrides?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** While a delegated participant is connected, check LiveKit this often that it still is; 0 = off (default). */
+  sanityCheckIntervalMs?: number;
   /** Listen address; default 127.0.0.1. */
   host?: string;
   /** Listen port; default 0 (ephemeral). */
@@ -61,7 +68,8 @@ function readTrimmed(path: string): string {
  * `LIVEKIT_SECRET_FROM_FILE`, `LIVEKIT_KEY_FILE` with `key:secret`),
  * `LIVEKIT_JWT_BIND` (`host:port`; default `127.0.0.1:8080`) or the deprecated
  * `LIVEKIT_JWT_PORT`, `LIVEKIT_FULL_ACCESS_HOMESERVERS` (required; comma or space
- * separated, `*` = all), plus `MC_HOMESERVER_URL_OVERRIDES` (`server=url,…`).
+ * separated, `*` = all), `LIVEKIT_CS_API_URL_OVERRIDES` (`server=url,…`),
+ * `LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS`, plus `MC_HOMESERVER_URL_OVERRIDES` (`server=url,…`).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AuthServiceConfig {
   let key = env['LIVEKIT_KEY'] ?? '';
@@ -103,12 +111,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AuthService
     throw new ConfigError(`LIVEKIT_JWT_BIND ${JSON.stringify(bind)} is not host:port`);
   }
 
+  const sanity = env['LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS'];
+  if (sanity !== undefined && sanity !== '' && !/^\d+$/.test(sanity)) {
+    throw new ConfigError(
+      `LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS must be a non-negative integer, got ${JSON.stringify(sanity)}`,
+    );
+  }
+
   return {
     livekitUrl,
     livekitKey: key,
     livekitSecret: secret,
     fullAccessHomeservers: fullAccess.replace(/,/g, ' ').split(/\s+/).filter(Boolean),
     homeserverUrlOverrides: parseOverrides(env['MC_HOMESERVER_URL_OVERRIDES']),
+    csApiUrlOverrides: parseOverrides(env['LIVEKIT_CS_API_URL_OVERRIDES']),
+    sanityCheckIntervalMs: Number(sanity || '0') * 1000,
     host,
     port,
   };
