@@ -99,11 +99,25 @@ export interface StartStackOptions {
    * setHomeserverFaults(). Default: no proxy.
    */
   homeserverProxy?: boolean | (Partial<HomeserverFaults> & { port?: number });
+  /** Auth service options beyond lk-jwt-service. */
+  auth?: AuthOptions;
   /** Progress lines; default: none. */
   log?: Log;
   /** Per-service health timeout; default 90 s. */
   healthTimeoutMs?: number;
 }
+
+export interface AuthOptions {
+  /**
+   * Check with the homeserver (admin API, through the `@mc-auth-service` admin the stack
+   * creates) that a user is joined to the room before issuing a token; default true.
+   */
+  membershipCheck?: boolean;
+  /** LiveKit rooms one user may have the auth service create per minute; default 20, 0 = no cap. */
+  roomCreationLimitPerMinute?: number;
+}
+
+export const DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE = 20;
 
 export interface StackLocation {
   dataDir?: string;
@@ -283,6 +297,9 @@ function defaultDeployment(ports: StackPorts, opts: StartStackOptions): Deployme
     registrationSharedSecret: REGISTRATION_SHARED_SECRET,
     ports,
     fullAccessHomeservers: [serverName],
+    membershipCheck: opts.auth?.membershipCheck ?? true,
+    roomCreationLimitPerMinute:
+      opts.auth?.roomCreationLimitPerMinute ?? DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE,
     ...(proxy ? { homeserverProxy: proxy } : {}),
   };
 }

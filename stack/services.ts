@@ -15,6 +15,7 @@ import {
 import { performance } from 'node:perf_hooks';
 import type { Log } from './install.js';
 import { isOurProcess, spawnDetached, waitForHealthy, writePidFile } from './process.js';
+import { ensureServiceAccount, serviceAccountTokenFile } from './service-account.js';
 import { livekitConfig, synapseConfig, synapseLogConfig } from './service-configs.js';
 import type {
   DeploymentId,
@@ -77,6 +78,8 @@ export function deploymentOf(info: StackInfo, id: DeploymentId): DeploymentInfo 
     registrationSharedSecret: info.registrationSharedSecret,
     ports: info.ports,
     fullAccessHomeservers: info.fullAccessHomeservers,
+    membershipCheck: info.membershipCheck,
+    roomCreationLimitPerMinute: info.roomCreationLimitPerMinute,
     ...(homeserverProxy ? { homeserverProxy } : {}),
     ...(federationUrl ? { federationUrl } : {}),
   };
@@ -167,6 +170,8 @@ export async function writeServiceConfig(
       webhookUrl: `${d.authServiceUrl}/sfu_webhook`,
     });
     await writeFile(livekitConfigPath(info.dataDir, d.id), JSON.stringify(config, null, 2));
+  } else if (kind === 'auth' && d.membershipCheck) {
+    await ensureServiceAccount(d, serviceAccountTokenFile(info.dataDir, serviceName('auth', d.id)));
   }
 }
 
@@ -244,6 +249,16 @@ export function serviceLaunch(
           // through the homeserver proxy.
           MC_HOMESERVER_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
           LIVEKIT_CS_API_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
+          MC_ROOM_CREATION_LIMIT_PER_MINUTE: String(d.roomCreationLimitPerMinute),
+          ...(d.membershipCheck
+            ? {
+                MC_MEMBERSHIP_CHECK_HOMESERVER_URL: d.synapseUrl,
+                MC_MEMBERSHIP_CHECK_TOKEN_FILE: serviceAccountTokenFile(
+                  info.dataDir,
+                  serviceName('auth', d.id),
+                ),
+              }
+            : {}),
         },
       };
   }

@@ -34,6 +34,10 @@ export interface DeploymentInfo {
   federationUrl?: string;
   /** `matrix_server_name`s whose users this deployment's auth service lets create rooms. */
   fullAccessHomeservers: string[];
+  /** The auth service checks with the homeserver that a user is joined before a token. */
+  membershipCheck: boolean;
+  /** LiveKit rooms one user may have the auth service create per minute; 0 = no cap. */
+  roomCreationLimitPerMinute: number;
 }
 
 export interface HomeserverProxyInfo {

@@ -44,15 +44,18 @@ export class LiveKit {
     }
   }
 
-  /** Creates the room (idempotent: an existing room is kept). */
-  async createRoom(room: string): Promise<void> {
+  /** Creates the room (idempotent: an existing room is kept); true if it is new. */
+  async createRoom(room: string): Promise<boolean> {
+    const startedSec = Math.floor(Date.now() / 1000);
     try {
-      await this.rooms.createRoom({
+      const created = await this.rooms.createRoom({
         name: room,
         emptyTimeout: ROOM_EMPTY_TIMEOUT_SECONDS,
         departureTimeout: ROOM_DEPARTURE_TIMEOUT_SECONDS,
         maxParticipants: 0,
       });
+      // As lk-jwt-service tells "created" from "reused": by the room's creation time.
+      return Number(created.creationTime) >= startedSec;
     } catch (err) {
       const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
       throw new HttpError(
@@ -61,6 +64,15 @@ export class LiveKit {
         'Unable to create room on SFU',
         `createRoom: ${detail}`,
       );
+    }
+  }
+
+  /** Whether the room exists now; a failed lookup counts as "no". */
+  async roomExists(room: string): Promise<boolean> {
+    try {
+      return (await this.rooms.listRooms([room])).length > 0;
+    } catch {
+      return false;
     }
   }
 

@@ -26,7 +26,9 @@ import {
 } from './hashing.js';
 import { HttpError, unauthorised } from './http-error.js';
 import { LiveKit } from './livekit.js';
+import { MembershipCheck } from './membership.js';
 import { lookupOpenIdUser, OpenIdError } from './openid.js';
+import { RoomCreationLimit } from './room-creation-limit.js';
 import {
   DELEGATE_SCHEMA,
   LEGACY_SCHEMA,
@@ -105,6 +107,10 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     log: logJson,
     sanityCheckIntervalMs: config.sanityCheckIntervalMs ?? 0,
   });
+  const membership = config.membershipCheck
+    ? new MembershipCheck(config.membershipCheck)
+    : undefined;
+  const roomLimit = new RoomCreationLimit(config.roomCreationLimitPerMinute ?? 0);
   const fullAccess = config.fullAccessHomeservers;
   const isFullAccess = (serverName: string) =>
     (fullAccess.length === 1 && fullAccess[0] === '*') || fullAccess.includes(serverName);
@@ -169,16 +175,33 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     entry.delegated = true;
   }
 
+  /** Creates the LiveKit room, within the per-user cap. */
+  async function createRoom(sub: string, room: string): Promise<void> {
+    const waitMs = roomLimit.waitMs(sub);
+    if (waitMs > 0 && !(await livekit.roomExists(room))) {
+      throw new HttpError(
+        429,
+        'M_LIMIT_EXCEEDED',
+        `Too many new call rooms: at most ${roomLimit.perMinute} per minute. Try again later.`,
+        'room creation cap',
+        { retry_after_ms: waitMs },
+      );
+    }
+    if (await livekit.createRoom(room)) roomLimit.record(sub);
+  }
+
   async function issue(
     entry: RequestLog,
     token: OpenIdToken,
     delay: DelayFields,
     claimedUserId: string | undefined,
+    matrixRoomId: string,
     names: (sub: string) => { room: string; identity: string },
   ): Promise<{ url: string; jwt: string }> {
     const sub = await verify(entry, token, claimedUserId);
     const full = isFullAccess(token.matrix_server_name);
     entry.access = full ? 'full' : 'restricted';
+    await membership?.assertJoined(matrixRoomId, sub);
     const delegating = delay.delay_id !== '';
     if (delegating && !full) {
       // Element Call retries without the delay_* fields on 400 M_BAD_JSON.
@@ -195,7 +218,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     if (full) {
       // Before the room, so that a failed delegation leaves no room behind (as upstream).
       if (delegating) await requireCsApi(token.matrix_server_name);
-      await livekit.createRoom(room);
+      await createRoom(sub, room);
       if (delegating) delegate(entry, sub, token, delay, room, identity);
     }
     return { url: config.livekitUrl, jwt };
@@ -214,6 +237,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
         'Delegation of delayed events is only supported for full access users',
       );
     }
+    await membership?.assertJoined(r.room_id, sub);
     const room = liveKitRoomAlias(r.room_id, r.slot_id);
     const identity = liveKitIdentity(sub, r.member.claimed_device_id, r.member.id);
     entry.lk_room = room;
@@ -229,14 +253,14 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     if (entry.path === '/sfu/get') {
       const r = decodeOrThrow(body, LEGACY_SCHEMA) as LegacyRequest;
       validateLegacy(r);
-      return issue(entry, r.openid_token, r, undefined, (sub) => ({
+      return issue(entry, r.openid_token, r, undefined, r.room, (sub) => ({
         room: liveKitRoomAlias(r.room, DEFAULT_SLOT_ID),
         identity: legacyLiveKitIdentity(sub, r.device_id),
       }));
     }
     const r = decodeOrThrow(body, TOKEN_SCHEMA) as TokenRequest;
     validateToken(r);
-    return issue(entry, r.openid_token, r, r.member.claimed_user_id, (sub) => ({
+    return issue(entry, r.openid_token, r, r.member.claimed_user_id, r.room_id, (sub) => ({
       room: liveKitRoomAlias(r.room_id, r.slot_id),
       identity: liveKitIdentity(sub, r.member.claimed_device_id, r.member.id),
     }));
@@ -341,6 +365,8 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     full_access_homeservers: fullAccess,
     homeserver_url_overrides: Object.fromEntries(overrides),
     cs_api_url_overrides: Object.fromEntries(toMap(config.csApiUrlOverrides)),
+    membership_check: membership ? config.membershipCheck?.homeserverUrl : false,
+    room_creation_limit_per_minute: roomLimit.perMinute,
   });
 
   return {

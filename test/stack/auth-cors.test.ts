@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { StackInfo } from '../../stack/index.js';
-import { registerUser, requestOpenIdToken } from '../../stack/provision.js';
+import { createRoom, registerUser, requestOpenIdToken } from '../../stack/provision.js';
 import { launchChromium } from '../support/browser.js';
 import { acquireStack, request, type AcquiredStack, type JsonResponse } from './helpers.js';
 
@@ -38,9 +38,11 @@ function assertCors(res: JsonResponse, what: string) {
 void test('every status carries the CORS headers', { timeout: 30_000 }, async () => {
   const base = info.authServiceUrl;
   const user = await registerUser(info);
+  const { roomId } = await createRoom(info, user, {});
   const openid = await requestOpenIdToken(info, user);
   const cases: [string, string, RequestInit & { json?: unknown }, number][] = [
-    ['POST', '/sfu/get', { json: { room: '!r:x', openid_token: openid, device_id: 'D' } }, 200],
+    ['POST', '/sfu/get', { json: { room: roomId, openid_token: openid, device_id: 'D' } }, 200],
+    ['POST', '/sfu/get', { json: { room: '!r:x', openid_token: openid, device_id: 'D' } }, 403],
     ['POST', '/get_token', { body: 'not json' }, 400],
     ['POST', '/get_token', { json: {} }, 400],
     [
