@@ -3,12 +3,12 @@
  *
  *   tsx stack/cli.ts run     [options]  foreground; Ctrl-C stops everything          (npm run stack)
  *   tsx stack/cli.ts up      [options] [--json]  background, idempotent            (npm run stack:up)
- *     options: --no-transport
+ *     options: --no-transport, --federated (a second deployment B; see stack/README.md)
  *              --hs-proxy, --hs-latency ms, --hs-jitter ms, --hs-drop percent,
  *              --hs-drop-mode reset|bad-gateway|gateway-timeout   (any of them starts the
  *              homeserver proxy; faults change at runtime, see stack/README.md)
- *   tsx stack/cli.ts down                                                          (npm run stack:down)
- *   tsx stack/cli.ts status  [--json | --quiet]     exit 0 iff all healthy
+ *   tsx stack/cli.ts down    [--federated]                                         (npm run stack:down)
+ *   tsx stack/cli.ts status  [--federated] [--json | --quiet]     exit 0 iff all healthy
  *   tsx stack/cli.ts install
  *   tsx stack/cli.ts provision user  [--username u] [--password p] [--display-name n] [--admin]
  *   tsx stack/cli.ts provision login --username u --password p [--device-id d]
@@ -20,9 +20,10 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envFlag, resolvePorts } from './config.js';
+import { DEFAULT_STACK_DIR, envFlag, resolvePorts } from './config.js';
 import {
   DROP_MODES,
+  FEDERATED_STACK_DIR,
   MissingPrerequisiteError,
   PortInUseError,
   ensureInstalled,
@@ -30,6 +31,7 @@ import {
   stackStatus,
   startStack,
   stopStack,
+  type DeploymentInfo,
   type DropMode,
   type StackInfo,
   type StartStackOptions,
@@ -40,7 +42,30 @@ import { createRoom, loginUser, registerUser, type ProvisionedUser } from './pro
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
+function federationTable(info: StackInfo): string {
+  const fed = info.federation;
+  if (!fed) return '';
+  const row = (d: DeploymentInfo) => {
+    const sfx = d.id === 'a' ? '' : '-b';
+    return [
+      `deployment ${d.id.toUpperCase()}: server name ${d.serverName} (users @name:${d.serverName})`,
+      `  synapse${sfx.padEnd(3)} client ${d.synapseUrl}  federation ${d.federationUrl ?? '-'} (TLS)`,
+      ...(d.homeserverProxy ? [`  proxy${sfx.padEnd(5)} ${d.homeserverProxy.url}`] : []),
+      `  livekit${sfx.padEnd(3)} ${d.livekitUrl}  (ICE tcp ${d.ports.livekitTcp}, udp ${d.ports.livekitUdp})`,
+      `  auth${sfx.padEnd(6)} ${d.authServiceUrl}  full access: ${d.fullAccessHomeservers.join(', ') || 'nobody'}`,
+    ].join('\n');
+  };
+  return [
+    row(fed.a),
+    row(fed.b),
+    '',
+    `Local CA (trusted by both Synapses for federation and by both auth services): ${fed.caFile}`,
+    `Logs: ${info.dataDir}/logs   State: ${info.dataDir}/state.json`,
+  ].join('\n');
+}
+
 function table(info: StackInfo): string {
+  if (info.federation) return federationTable(info);
   const rows: [string, string, string][] = [
     ['service', 'where', 'pid / log'],
     [
@@ -82,7 +107,10 @@ function table(info: StackInfo): string {
   return lines.join('\n');
 }
 
-type StartOptions = Pick<StartStackOptions, 'noTransport' | 'homeserverProxy'>;
+type StartOptions = Pick<StartStackOptions, 'noTransport' | 'homeserverProxy' | 'federated'>;
+
+const dataDirOf = (start: Pick<StartOptions, 'federated'>) =>
+  start.federated ? FEDERATED_STACK_DIR : DEFAULT_STACK_DIR;
 
 /** Starts the stack; a signal during start-up stops what was started and exits 130. */
 async function startWithSignals(start: StartOptions): Promise<StackInfo> {
@@ -91,7 +119,7 @@ async function startWithSignals(start: StartOptions): Promise<StackInfo> {
     if (interrupted) return;
     interrupted = true;
     err(`\n${signal} during start-up: stopping what was started`);
-    void stopStack({ log: err }).finally(() => process.exit(130));
+    void stopStack({ dataDir: dataDirOf(start), log: err }).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -105,14 +133,14 @@ async function startWithSignals(start: StartOptions): Promise<StackInfo> {
 
 async function cmdUp(start: StartOptions, json: boolean): Promise<number> {
   const t0 = performance.now();
-  const already = await readStackInfo();
+  const already = await readStackInfo({ dataDir: dataDirOf(start) });
   const info = already ?? (await startWithSignals(start));
   if (already) {
     const ports = resolvePorts();
     const wantProxy = start.homeserverProxy !== undefined;
     if (
       already.noTransport !== start.noTransport ||
-      JSON.stringify(already.ports) !== JSON.stringify(ports) ||
+      (!start.federated && JSON.stringify(already.ports) !== JSON.stringify(ports)) ||
       (wantProxy && !already.homeserverProxy)
     ) {
       err(
@@ -133,7 +161,7 @@ async function cmdUp(start: StartOptions, json: boolean): Promise<number> {
 }
 
 async function cmdRun(start: StartOptions): Promise<number> {
-  const already = await readStackInfo();
+  const already = await readStackInfo({ dataDir: dataDirOf(start) });
   if (already) {
     out(table(already));
     err(
@@ -155,7 +183,7 @@ async function cmdRun(start: StartOptions): Promise<number> {
       stopping = true;
       clearInterval(monitor);
       err(`\n${why}: stopping the stack`);
-      stopStack({ log: err })
+      stopStack({ dataDir: dataDirOf(start), log: err })
         .then(() => {
           err('All stopped.');
           resolve(code);
@@ -188,17 +216,17 @@ async function cmdRun(start: StartOptions): Promise<number> {
   });
 }
 
-async function cmdDown(): Promise<number> {
+async function cmdDown(dataDir: string): Promise<number> {
   const t0 = performance.now();
-  await stopStack({ log: err });
+  await stopStack({ dataDir, log: err });
   err(`Stack down (${((performance.now() - t0) / 1000).toFixed(1)} s).`);
   return 0;
 }
 
-async function cmdStatus(json: boolean, quiet: boolean): Promise<number> {
-  const info = await readStackInfo();
+async function cmdStatus(dataDir: string, json: boolean, quiet: boolean): Promise<number> {
+  const info = await readStackInfo({ dataDir });
   if (quiet) return info ? 0 : 1;
-  const statuses = await stackStatus();
+  const statuses = await stackStatus({ dataDir });
   if (json) {
     out(
       JSON.stringify(
@@ -343,6 +371,7 @@ async function main(argv: string[]): Promise<number> {
       'no-transport': { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      federated: { type: 'boolean' },
       'hs-proxy': { type: 'boolean' },
       'hs-latency': { type: 'string' },
       'hs-jitter': { type: 'string' },
@@ -351,6 +380,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const start: StartOptions = { noTransport: values['no-transport'] ?? envFlag('MC_NO_TRANSPORT') };
+  if (values.federated) start.federated = true;
   const proxy = proxyOptions(values);
   if (proxy) start.homeserverProxy = proxy;
   switch (command) {
@@ -359,9 +389,9 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
       return cmdUp(start, values.json ?? false);
     case 'down':
-      return cmdDown();
+      return cmdDown(dataDirOf(start));
     case 'status':
-      return cmdStatus(values.json ?? false, values.quiet ?? false);
+      return cmdStatus(dataDirOf(start), values.json ?? false, values.quiet ?? false);
     case 'install': {
       const t0 = performance.now();
       await ensureInstalled(err);

@@ -8,22 +8,25 @@
  * directory (default `<repo>/.stack`): run/<name>.pid, logs/<name>.log, data/, state.json.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, open } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_STACK_DIR,
-  LIVEKIT_API_KEY,
-  LIVEKIT_API_SECRET,
-  REGISTRATION_SHARED_SECRET,
   envFlag,
   resolvePorts,
   stackPaths,
   type StackPaths,
   type StackPorts,
 } from './config.js';
-import { NO_FAULTS, mergeFaults, type HomeserverFaults } from './homeserver-proxy/proxy.js';
+import {
+  FEDERATED_STACK_DIR,
+  deploymentKinds,
+  planDeployments,
+  portRequirements,
+  type StartStackOptions,
+} from './deployments.js';
 import { ensureInstalled, type Log } from './install.js';
 import { readState, writeState } from './state.js';
 import {
@@ -33,7 +36,6 @@ import {
   readPidFile,
   removeFile,
   stopProcessGroup,
-  type PortRequirement,
 } from './process.js';
 import {
   ALL_SERVICE_NAMES,
@@ -46,9 +48,11 @@ import {
   serviceKind,
   serviceName,
   startService,
+  tlsPaths,
   writeServiceConfig,
 } from './services.js';
-import type { DeploymentInfo, ServiceKind, ServiceName, StackInfo } from './stack-info.js';
+import { generateLocalTls } from './tls.js';
+import type { DeploymentInfo, ServiceName, StackInfo } from './stack-info.js';
 
 export {
   ensureInstalled,
@@ -70,6 +74,16 @@ export type {
 } from './stack-info.js';
 export { DROP_MODES, type DropMode, type HomeserverFaults } from './homeserver-proxy/proxy.js';
 export {
+  DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE,
+  FEDERATED_STACK_DIR,
+  NOBODY,
+  type AuthOptions,
+  type FederationOptions,
+  type ProxyOptions,
+  type StartStackOptions,
+} from './deployments.js';
+export { setFullAccessHomeservers } from './auth-settings.js';
+export {
   homeserverProxyStats,
   pauseService,
   restartService,
@@ -80,44 +94,6 @@ export {
 
 /** The services of a normal stack, in start order. */
 export const SERVICE_NAMES: readonly ServiceName[] = ['synapse', 'livekit', 'auth'];
-
-export interface StartStackOptions {
-  /** Port overrides; unset ones come from MC_*_PORT or the defaults. */
-  ports?: Partial<StackPorts>;
-  /** Advertise no MatrixRTC transport; default from MC_NO_TRANSPORT. */
-  noTransport?: boolean;
-  /** Instance directory; default `<repo>/.stack`. */
-  dataDir?: string;
-  /** Where Synapse and LiveKit are installed; default `<repo>/.stack`. */
-  installDir?: string;
-  /** Start only these (in order Synapse → LiveKit → auth); default all. */
-  services?: readonly ServiceName[];
-  /**
-   * Put the latency and fault proxy in front of Synapse's client API: `homeserverUrl` (and
-   * .well-known) then point at it. `true` starts it without faults. Its port: `port`, else
-   * `MC_HS_PROXY_PORT`, else Synapse's port + 1. Faults change at runtime with
-   * setHomeserverFaults(). Default: no proxy.
-   */
-  homeserverProxy?: boolean | (Partial<HomeserverFaults> & { port?: number });
-  /** Auth service options beyond lk-jwt-service. */
-  auth?: AuthOptions;
-  /** Progress lines; default: none. */
-  log?: Log;
-  /** Per-service health timeout; default 90 s. */
-  healthTimeoutMs?: number;
-}
-
-export interface AuthOptions {
-  /**
-   * Check with the homeserver (admin API, through the `@mc-auth-service` admin the stack
-   * creates) that a user is joined to the room before issuing a token; default true.
-   */
-  membershipCheck?: boolean;
-  /** LiveKit rooms one user may have the auth service create per minute; default 20, 0 = no cap. */
-  roomCreationLimitPerMinute?: number;
-}
-
-export const DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE = 20;
 
 export interface StackLocation {
   dataDir?: string;
@@ -233,92 +209,16 @@ async function withStartLock<T>(paths: StackPaths, fn: () => Promise<T>): Promis
   }
 }
 
-function portRequirements(d: DeploymentInfo, kinds: readonly ServiceKind[]): PortRequirement[] {
-  const suffix = d.id === 'a' ? '' : ' (B)';
-  const reqs: PortRequirement[] = [];
-  const tcp = (port: number, what: string) =>
-    reqs.push({ port, proto: 'tcp', host: '127.0.0.1', what: `${what}${suffix}` });
-  if (kinds.includes('synapse')) {
-    tcp(d.ports.synapse, 'Synapse');
-    if (d.federationUrl) tcp(Number(new URL(d.federationUrl).port), 'Synapse federation');
-  }
-  if (kinds.includes('proxy') && d.homeserverProxy) tcp(d.homeserverProxy.port, 'homeserver proxy');
-  if (kinds.includes('livekit')) {
-    tcp(d.ports.livekit, 'LiveKit');
-    // LiveKit's ICE/TCP mux listens on all addresses; the UDP mux on loopback.
-    reqs.push(
-      { port: d.ports.livekitTcp, proto: 'tcp', host: '0.0.0.0', what: `LiveKit ICE/TCP${suffix}` },
-      {
-        port: d.ports.livekitUdp,
-        proto: 'udp',
-        host: '127.0.0.1',
-        what: `LiveKit ICE/UDP${suffix}`,
-      },
-    );
-  }
-  if (kinds.includes('auth')) tcp(d.ports.auth, 'auth service');
-  return reqs;
-}
-
-function proxyPort(opts: StartStackOptions, ports: StackPorts): number {
-  const explicit = typeof opts.homeserverProxy === 'object' ? opts.homeserverProxy.port : undefined;
-  const raw = explicit ?? process.env['MC_HS_PROXY_PORT'];
-  if (raw === undefined || raw === '') return ports.synapse + 1;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`homeserver proxy port ${JSON.stringify(raw)} is not a port number`);
-  return port;
-}
-
-function initialFaults(opts: StartStackOptions): HomeserverFaults {
-  if (typeof opts.homeserverProxy !== 'object') return { ...NO_FAULTS };
-  const { port: _port, ...faults } = opts.homeserverProxy;
-  return mergeFaults({ ...NO_FAULTS }, faults);
-}
-
-/** Deployment A of a normal stack. */
-function defaultDeployment(ports: StackPorts, opts: StartStackOptions): DeploymentInfo {
-  const serverName = `localhost:${ports.synapse}`;
-  const synapseUrl = `http://127.0.0.1:${ports.synapse}`;
-  const wantProxy = opts.homeserverProxy !== undefined && opts.homeserverProxy !== false;
-  const port = wantProxy ? proxyPort(opts, ports) : 0;
-  const proxy = wantProxy
-    ? { url: `http://127.0.0.1:${port}`, port, initialFaults: initialFaults(opts) }
-    : undefined;
-  return {
-    id: 'a',
-    homeserverUrl: proxy?.url ?? synapseUrl,
-    synapseUrl,
-    serverName,
-    authServiceUrl: `http://127.0.0.1:${ports.auth}`,
-    livekitUrl: `ws://127.0.0.1:${ports.livekit}`,
-    livekitApiKey: LIVEKIT_API_KEY,
-    livekitApiSecret: LIVEKIT_API_SECRET,
-    registrationSharedSecret: REGISTRATION_SHARED_SECRET,
-    ports,
-    fullAccessHomeservers: [serverName],
-    membershipCheck: opts.auth?.membershipCheck ?? true,
-    roomCreationLimitPerMinute:
-      opts.auth?.roomCreationLimitPerMinute ?? DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE,
-    ...(proxy ? { homeserverProxy: proxy } : {}),
-  };
-}
-
 /**
  * Starts the stack (installing on first use) and returns where everything is. If a
  * healthy stack with the same settings is already recorded, returns it unchanged.
  */
 export async function startStack(opts: StartStackOptions = {}): Promise<StackInfo> {
   const log = opts.log ?? noop;
-  const dataDir = opts.dataDir ?? DEFAULT_STACK_DIR;
+  const federated = Boolean(opts.federated);
+  const dataDir = opts.dataDir ?? (federated ? FEDERATED_STACK_DIR : DEFAULT_STACK_DIR);
   const paths = stackPaths(dataDir);
-  const ports = resolvePorts(opts.ports);
   const noTransport = opts.noTransport ?? envFlag('MC_NO_TRANSPORT');
-  const kinds = (['synapse', 'proxy', 'livekit', 'auth'] as const).filter((k) =>
-    k === 'proxy'
-      ? opts.homeserverProxy !== undefined && opts.homeserverProxy !== false
-      : (opts.services ?? SERVICE_NAMES).includes(k),
-  );
   const healthTimeoutMs = opts.healthTimeoutMs ?? 90_000;
   await mkdir(paths.run, { recursive: true });
   await mkdir(paths.logs, { recursive: true });
@@ -326,57 +226,59 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
   return withStartLock(paths, async () => {
     const running = await readStackInfo({ dataDir });
     if (running) {
-      const proxyMismatch =
-        opts.homeserverProxy !== undefined &&
-        (opts.homeserverProxy !== false) !== (running.homeserverProxy !== undefined);
-      const same =
-        running.noTransport === noTransport &&
-        JSON.stringify(running.ports) === JSON.stringify(ports) &&
-        !proxyMismatch &&
-        kinds.every((k) => running.services.includes(k));
-      if (!same) {
-        throw new Error(
-          `A stack with other settings is already running in ${dataDir} ` +
-            `(ports ${JSON.stringify(running.ports)}, noTransport=${running.noTransport}, ` +
-            `homeserver proxy ${running.homeserverProxy ? 'on' : 'off'}, ` +
-            `services ${running.services.join(',')}). Stop it first (npm run stack:down).`,
-        );
-      }
+      assertSameSettings(running, opts, noTransport, dataDir);
       log('stack: already running and healthy');
       return running;
     }
     // Leftovers of a crashed or half-finished start.
     await stopStack({ dataDir, log });
 
-    const a = defaultDeployment(ports, opts);
+    const deployments = await planDeployments(opts);
+    const kinds = new Map(deployments.map((d) => [d.id, deploymentKinds(d, opts.services)]));
+    const requirements = deployments.flatMap((d) => portRequirements(d, kinds.get(d.id) ?? []));
     // Fail fast on taken ports, before a possibly long install (and again right after it).
-    await assertPortsFree(portRequirements(a, kinds));
+    await assertPortsFree(requirements);
     const t0 = performance.now();
+    const all = [...kinds.values()].flat();
     const components: ('synapse' | 'livekit')[] = [];
-    if (kinds.includes('synapse')) components.push('synapse');
-    if (kinds.includes('livekit')) components.push('livekit');
+    if (all.includes('synapse')) components.push('synapse');
+    if (all.includes('livekit')) components.push('livekit');
     await ensureInstalled(log, {
       components,
       ...(opts.installDir === undefined ? {} : { installDir: opts.installDir }),
     });
-    await assertPortsFree(portRequirements(a, kinds));
+    await assertPortsFree(requirements);
 
+    const [a, b] = deployments as [DeploymentInfo, DeploymentInfo | undefined];
     const { id: _id, ...top } = a;
     const info: StackInfo = {
       ...top,
       noTransport,
-      services: kinds.map((k) => serviceName(k, 'a')),
+      services: deployments.flatMap((d) =>
+        (kinds.get(d.id) ?? []).map((k) => serviceName(k, d.id)),
+      ),
       dataDir,
       installDir: opts.installDir ?? DEFAULT_STACK_DIR,
       pids: {},
       logs: {},
       startedAt: new Date().toISOString(),
+      ...(b ? { federation: { caFile: tlsPaths(dataDir).ca, a, b } } : {}),
     };
     try {
-      for (const name of info.services) {
-        await writeServiceConfig(info, a, serviceKind(name));
-        await startService(info, name, healthTimeoutMs, log);
+      if (info.federation) {
+        // New ports mean new server names: earlier homeservers' data is of no use.
+        await removeSynapseData(dataDir);
+        await generateLocalTls(tlsPaths(dataDir));
       }
+      // Deployments start side by side; within one, in order (Synapse first).
+      await Promise.all(
+        deployments.map(async (d) => {
+          for (const kind of kinds.get(d.id) ?? []) {
+            await writeServiceConfig(info, d, kind);
+            await startService(info, serviceName(kind, d.id), healthTimeoutMs, log);
+          }
+        }),
+      );
     } catch (err) {
       await stopStack({ dataDir, log }).catch(() => undefined);
       throw err;
@@ -385,6 +287,44 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
     log(`stack: all healthy (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return info;
   });
+}
+
+async function removeSynapseData(dataDir: string): Promise<void> {
+  const dir = stackPaths(dataDir).data;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries.filter((e) => e.startsWith('synapse-')))
+    await rm(join(dir, entry), { recursive: true, force: true });
+}
+
+function assertSameSettings(
+  running: StackInfo,
+  opts: StartStackOptions,
+  noTransport: boolean,
+  dataDir: string,
+): void {
+  const problems: string[] = [];
+  if (running.noTransport !== noTransport) problems.push(`noTransport=${running.noTransport}`);
+  if (Boolean(opts.federated) !== Boolean(running.federation))
+    problems.push(running.federation ? 'federated' : 'not federated');
+  if (opts.federated) {
+    for (const [key, port] of Object.entries(opts.ports ?? {}))
+      if (running.ports[key as keyof StackPorts] !== port) problems.push(`ports.${key}`);
+  } else if (JSON.stringify(running.ports) !== JSON.stringify(resolvePorts(opts.ports))) {
+    problems.push(`ports ${JSON.stringify(running.ports)}`);
+  }
+  if (
+    opts.homeserverProxy !== undefined &&
+    (opts.homeserverProxy !== false) !== (running.homeserverProxy !== undefined)
+  )
+    problems.push(`homeserver proxy ${running.homeserverProxy ? 'on' : 'off'}`);
+  for (const k of opts.services ?? SERVICE_NAMES)
+    if (!running.services.includes(k)) problems.push(`services ${running.services.join(',')}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `A stack with other settings is already running in ${dataDir} (${problems.join('; ')}). ` +
+        'Stop it first (npm run stack:down).',
+    );
+  }
 }
 
 /** True if the instance directory has any recorded state or pid files. */

@@ -208,16 +208,18 @@ export async function loginUser(
   };
 }
 
-/** Joins a room by ID or alias; returns the room ID. */
+/** Joins a room by ID or alias (over federation through `via` servers); returns the room ID. */
 export async function joinRoom(
   info: Reachable,
   user: ProvisionedUser,
   roomIdOrAlias: string,
+  via: readonly string[] = [],
 ): Promise<string> {
+  const query = via.map((server) => `server_name=${encodeURIComponent(server)}`).join('&');
   const res = await matrixRequest<{ room_id: string }>(
     directUrl(info),
     'POST',
-    `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}`,
+    `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}${query ? `?${query}` : ''}`,
     { accessToken: user.accessToken, body: {}, endpoint: 'POST /_matrix/client/v3/join' },
   );
   return res.room_id;

@@ -12,6 +12,7 @@ import {
   installPaths,
   stackPaths,
 } from './config.js';
+import { NOBODY } from './deployments.js';
 import { performance } from 'node:perf_hooks';
 import type { Log } from './install.js';
 import { isOurProcess, spawnDetached, waitForHealthy, writePidFile } from './process.js';
@@ -244,10 +245,19 @@ export function serviceLaunch(
           LIVEKIT_KEY: LIVEKIT_API_KEY,
           LIVEKIT_SECRET: LIVEKIT_API_SECRET,
           LIVEKIT_JWT_BIND: `127.0.0.1:${d.ports.auth}`,
-          LIVEKIT_FULL_ACCESS_HOMESERVERS: d.fullAccessHomeservers.join(','),
-          // The OpenID check and delayed-event calls go to Synapse directly, never
-          // through the homeserver proxy.
-          MC_HOMESERVER_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
+          LIVEKIT_FULL_ACCESS_HOMESERVERS:
+            d.fullAccessHomeservers.length > 0 ? d.fullAccessHomeservers.join(',') : NOBODY,
+          ...(info.federation
+            ? {
+                // OpenID over federation, as lk-jwt-service: https://<server name>, whose
+                // certificate only the stack's CA vouches for.
+                NODE_EXTRA_CA_CERTS: info.federation.caFile,
+              }
+            : {
+                // The OpenID check goes to Synapse directly, never through the proxy.
+                MC_HOMESERVER_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
+              }),
+          // Delayed-event calls: to its own homeserver, directly.
           LIVEKIT_CS_API_URL_OVERRIDES: `${d.serverName}=${d.synapseUrl}`,
           MC_ROOM_CREATION_LIMIT_PER_MINUTE: String(d.roomCreationLimitPerMinute),
           ...(d.membershipCheck
