@@ -146,6 +146,20 @@ export function stackCommands() {
           authServices.push(service);
           return service.url;
         }
+        case 'noCorsService': {
+          // Answers every request 404 without CORS headers, so a page sees a CORS failure.
+          const http = await import('node:http');
+          const server = http.createServer((_req, res) => res.writeHead(404).end('not found'));
+          await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+          authServices.push({
+            close: () =>
+              new Promise((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+              }),
+          });
+          return `http://127.0.0.1:${server.address().port}`;
+        }
         default:
           throw new Error(`Unknown stack op ${p.op}`);
       }

@@ -1,10 +1,14 @@
 /**
  * Local stack CLI.
  *
- *   tsx stack/cli.ts run     [--no-transport]  foreground; Ctrl-C stops everything   (npm run stack)
- *   tsx stack/cli.ts up      [--no-transport] [--json]  background, idempotent      (npm run stack:up)
- *   tsx stack/cli.ts down                                                          (npm run stack:down)
- *   tsx stack/cli.ts status  [--json | --quiet]     exit 0 iff all healthy
+ *   tsx stack/cli.ts run     [options]  foreground; Ctrl-C stops everything          (npm run stack)
+ *   tsx stack/cli.ts up      [options] [--json]  background, idempotent            (npm run stack:up)
+ *     options: --no-transport, --federated (a second deployment B; see stack/README.md)
+ *              --hs-proxy, --hs-latency ms, --hs-jitter ms, --hs-drop percent,
+ *              --hs-drop-mode reset|bad-gateway|gateway-timeout   (any of them starts the
+ *              homeserver proxy; faults change at runtime, see stack/README.md)
+ *   tsx stack/cli.ts down    [--federated]                                         (npm run stack:down)
+ *   tsx stack/cli.ts status  [--federated] [--json | --quiet]     exit 0 iff all healthy
  *   tsx stack/cli.ts install
  *   tsx stack/cli.ts provision user  [--username u] [--password p] [--display-name n] [--admin]
  *   tsx stack/cli.ts provision login --username u --password p [--device-id d]
@@ -16,8 +20,10 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envFlag, resolvePorts } from './config.js';
+import { DEFAULT_STACK_DIR, envFlag, resolvePorts } from './config.js';
 import {
+  DROP_MODES,
+  FEDERATED_STACK_DIR,
   MissingPrerequisiteError,
   PortInUseError,
   ensureInstalled,
@@ -25,7 +31,10 @@ import {
   stackStatus,
   startStack,
   stopStack,
+  type DeploymentInfo,
+  type DropMode,
   type StackInfo,
+  type StartStackOptions,
 } from './index.js';
 import { isAlive } from './process.js';
 import { createRoom, loginUser, registerUser, type ProvisionedUser } from './provision.js';
@@ -33,13 +42,43 @@ import { createRoom, loginUser, registerUser, type ProvisionedUser } from './pro
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
+function federationTable(info: StackInfo): string {
+  const fed = info.federation;
+  if (!fed) return '';
+  const row = (d: DeploymentInfo) => {
+    const sfx = d.id === 'a' ? '' : '-b';
+    return [
+      `deployment ${d.id.toUpperCase()}: server name ${d.serverName} (users @name:${d.serverName})`,
+      `  synapse${sfx.padEnd(3)} client ${d.synapseUrl}  federation ${d.federationUrl ?? '-'} (TLS)`,
+      ...(d.homeserverProxy ? [`  proxy${sfx.padEnd(5)} ${d.homeserverProxy.url}`] : []),
+      `  livekit${sfx.padEnd(3)} ${d.livekitUrl}  (ICE tcp ${d.ports.livekitTcp}, udp ${d.ports.livekitUdp})`,
+      `  auth${sfx.padEnd(6)} ${d.authServiceUrl}  full access: ${d.fullAccessHomeservers.join(', ') || 'nobody'}`,
+    ].join('\n');
+  };
+  return [
+    row(fed.a),
+    row(fed.b),
+    '',
+    `Local CA (trusted by both Synapses for federation and by both auth services): ${fed.caFile}`,
+    `Logs: ${info.dataDir}/logs   State: ${info.dataDir}/state.json`,
+  ].join('\n');
+}
+
 function table(info: StackInfo): string {
+  if (info.federation) return federationTable(info);
   const rows: [string, string, string][] = [
     ['service', 'where', 'pid / log'],
     [
       'synapse',
-      `${info.homeserverUrl}  (server name ${info.serverName}; well-known http://${info.serverName}/.well-known/matrix/client)`,
+      `${info.synapseUrl}  (server name ${info.serverName}; well-known http://${info.serverName}/.well-known/matrix/client)`,
       `${info.pids.synapse ?? '-'}  ${info.logs.synapse ?? ''}`,
+    ],
+    [
+      'proxy',
+      info.homeserverProxy
+        ? `${info.homeserverProxy.url}  (clients' homeserver URL; faults ${JSON.stringify(info.homeserverProxy.initialFaults)})`
+        : '',
+      `${info.pids.proxy ?? '-'}  ${info.logs.proxy ?? ''}`,
     ],
     [
       'livekit',
@@ -68,38 +107,46 @@ function table(info: StackInfo): string {
   return lines.join('\n');
 }
 
+type StartOptions = Pick<StartStackOptions, 'noTransport' | 'homeserverProxy' | 'federated'>;
+
+const dataDirOf = (start: Pick<StartOptions, 'federated'>) =>
+  start.federated ? FEDERATED_STACK_DIR : DEFAULT_STACK_DIR;
+
 /** Starts the stack; a signal during start-up stops what was started and exits 130. */
-async function startWithSignals(noTransport: boolean): Promise<StackInfo> {
+async function startWithSignals(start: StartOptions): Promise<StackInfo> {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     err(`\n${signal} during start-up: stopping what was started`);
-    void stopStack({ log: err }).finally(() => process.exit(130));
+    void stopStack({ dataDir: dataDirOf(start), log: err }).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await startStack({ noTransport, log: err });
+    return await startStack({ ...start, log: err });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function cmdUp(noTransport: boolean, json: boolean): Promise<number> {
+async function cmdUp(start: StartOptions, json: boolean): Promise<number> {
   const t0 = performance.now();
-  const already = await readStackInfo();
-  const info = already ?? (await startWithSignals(noTransport));
+  const already = await readStackInfo({ dataDir: dataDirOf(start) });
+  const info = already ?? (await startWithSignals(start));
   if (already) {
     const ports = resolvePorts();
+    const wantProxy = start.homeserverProxy !== undefined;
     if (
-      already.noTransport !== noTransport ||
-      JSON.stringify(already.ports) !== JSON.stringify(ports)
+      already.noTransport !== start.noTransport ||
+      (!start.federated && JSON.stringify(already.ports) !== JSON.stringify(ports)) ||
+      (wantProxy && !already.homeserverProxy)
     ) {
       err(
         `A stack with other settings is already running (noTransport=${already.noTransport}, ` +
-          `ports ${JSON.stringify(already.ports)}); run stack:down first.`,
+          `ports ${JSON.stringify(already.ports)}, homeserver proxy ` +
+          `${already.homeserverProxy ? 'on' : 'off'}); run stack:down first.`,
       );
       return 1;
     }
@@ -113,8 +160,8 @@ async function cmdUp(noTransport: boolean, json: boolean): Promise<number> {
   return 0;
 }
 
-async function cmdRun(noTransport: boolean): Promise<number> {
-  const already = await readStackInfo();
+async function cmdRun(start: StartOptions): Promise<number> {
+  const already = await readStackInfo({ dataDir: dataDirOf(start) });
   if (already) {
     out(table(already));
     err(
@@ -123,7 +170,7 @@ async function cmdRun(noTransport: boolean): Promise<number> {
     return 0;
   }
   const t0 = performance.now();
-  const info = await startWithSignals(noTransport);
+  const info = await startWithSignals(start);
   out(table(info));
   err(
     `\nStack up in ${((performance.now() - t0) / 1000).toFixed(1)} s. Press Ctrl-C to stop everything.`,
@@ -136,7 +183,7 @@ async function cmdRun(noTransport: boolean): Promise<number> {
       stopping = true;
       clearInterval(monitor);
       err(`\n${why}: stopping the stack`);
-      stopStack({ log: err })
+      stopStack({ dataDir: dataDirOf(start), log: err })
         .then(() => {
           err('All stopped.');
           resolve(code);
@@ -169,17 +216,17 @@ async function cmdRun(noTransport: boolean): Promise<number> {
   });
 }
 
-async function cmdDown(): Promise<number> {
+async function cmdDown(dataDir: string): Promise<number> {
   const t0 = performance.now();
-  await stopStack({ log: err });
+  await stopStack({ dataDir, log: err });
   err(`Stack down (${((performance.now() - t0) / 1000).toFixed(1)} s).`);
   return 0;
 }
 
-async function cmdStatus(json: boolean, quiet: boolean): Promise<number> {
-  const info = await readStackInfo();
+async function cmdStatus(dataDir: string, json: boolean, quiet: boolean): Promise<number> {
+  const info = await readStackInfo({ dataDir });
   if (quiet) return info ? 0 : 1;
-  const statuses = await stackStatus();
+  const statuses = await stackStatus({ dataDir });
   if (json) {
     out(
       JSON.stringify(
@@ -279,6 +326,42 @@ async function cmdProvision(args: string[]): Promise<number> {
   return 2;
 }
 
+class UsageError extends Error {}
+
+function numberFlag(value: string | undefined, flag: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max)
+    throw new UsageError(
+      `--${flag} must be a number from 0 to ${max}, not ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+/** The homeserver proxy options from the --hs-* flags; undefined when none is given. */
+function proxyOptions(values: {
+  'hs-proxy'?: boolean;
+  'hs-latency'?: string;
+  'hs-jitter'?: string;
+  'hs-drop'?: string;
+  'hs-drop-mode'?: string;
+}): StartOptions['homeserverProxy'] {
+  const latencyMs = numberFlag(values['hs-latency'], 'hs-latency', 600_000);
+  const jitterMs = numberFlag(values['hs-jitter'], 'hs-jitter', 600_000);
+  const dropPercent = numberFlag(values['hs-drop'], 'hs-drop', 100);
+  const mode = values['hs-drop-mode'];
+  if (mode !== undefined && !DROP_MODES.includes(mode as DropMode))
+    throw new UsageError(`--hs-drop-mode must be one of ${DROP_MODES.join(', ')}`);
+  const faults = {
+    ...(latencyMs === undefined ? {} : { latencyMs }),
+    ...(jitterMs === undefined ? {} : { jitterMs }),
+    ...(dropPercent === undefined ? {} : { dropPercent }),
+    ...(mode === undefined ? {} : { dropMode: mode as DropMode }),
+  };
+  if (!values['hs-proxy'] && Object.keys(faults).length === 0) return undefined;
+  return faults;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'provision') return cmdProvision(rest);
@@ -288,18 +371,27 @@ async function main(argv: string[]): Promise<number> {
       'no-transport': { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      federated: { type: 'boolean' },
+      'hs-proxy': { type: 'boolean' },
+      'hs-latency': { type: 'string' },
+      'hs-jitter': { type: 'string' },
+      'hs-drop': { type: 'string' },
+      'hs-drop-mode': { type: 'string' },
     },
   });
-  const noTransport = values['no-transport'] ?? envFlag('MC_NO_TRANSPORT');
+  const start: StartOptions = { noTransport: values['no-transport'] ?? envFlag('MC_NO_TRANSPORT') };
+  if (values.federated) start.federated = true;
+  const proxy = proxyOptions(values);
+  if (proxy) start.homeserverProxy = proxy;
   switch (command) {
     case 'run':
-      return cmdRun(noTransport);
+      return cmdRun(start);
     case 'up':
-      return cmdUp(noTransport, values.json ?? false);
+      return cmdUp(start, values.json ?? false);
     case 'down':
-      return cmdDown();
+      return cmdDown(dataDirOf(start));
     case 'status':
-      return cmdStatus(values.json ?? false, values.quiet ?? false);
+      return cmdStatus(dataDirOf(start), values.json ?? false, values.quiet ?? false);
     case 'install': {
       const t0 = performance.now();
       await ensureInstalled(err);
@@ -318,7 +410,10 @@ main(process.argv.slice(2))
     process.exit(code);
   })
   .catch((e: unknown) => {
-    if ((e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof UsageError ||
+      (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')
+    ) {
       err(`${(e as Error).message}\nusage: see the header of stack/cli.ts or stack/README.md`);
       process.exit(2);
     }

@@ -8,38 +8,51 @@
  * directory (default `<repo>/.stack`): run/<name>.pid, logs/<name>.log, data/, state.json.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_STACK_DIR,
-  LIVEKIT_API_KEY,
-  LIVEKIT_API_SECRET,
-  REGISTRATION_SHARED_SECRET,
-  REPO_ROOT,
   envFlag,
-  installPaths,
   resolvePorts,
   stackPaths,
   type StackPaths,
   type StackPorts,
 } from './config.js';
+import {
+  FEDERATED_STACK_DIR,
+  deploymentKinds,
+  planDeployments,
+  portRequirements,
+  type StartStackOptions,
+} from './deployments.js';
 import { ensureInstalled, type Log } from './install.js';
+import { readState, writeState } from './state.js';
 import {
   assertPortsFree,
   httpOk,
   isAlive,
-  isOurProcess,
   readPidFile,
   removeFile,
-  spawnDetached,
   stopProcessGroup,
-  waitForHealthy,
-  writePidFile,
-  type PortRequirement,
 } from './process.js';
-import { livekitConfig, synapseConfig, synapseLogConfig } from './service-configs.js';
+import {
+  ALL_SERVICE_NAMES,
+  deploymentOf,
+  healthUrl,
+  isServiceProcess,
+  logFile,
+  pidFile,
+  serviceDeployment,
+  serviceKind,
+  serviceName,
+  startService,
+  tlsPaths,
+  writeServiceConfig,
+} from './services.js';
+import { generateLocalTls } from './tls.js';
+import type { DeploymentInfo, ServiceName, StackInfo } from './stack-info.js';
 
 export {
   ensureInstalled,
@@ -49,120 +62,59 @@ export {
 } from './install.js';
 export { PortInUseError } from './process.js';
 export { DEFAULT_PORTS, resolvePorts, type StackPorts } from './config.js';
+export { synapseDataDir, deploymentOf } from './services.js';
+export type {
+  DeploymentId,
+  DeploymentInfo,
+  FederationInfo,
+  HomeserverProxyInfo,
+  ServiceKind,
+  ServiceName,
+  StackInfo,
+} from './stack-info.js';
+export { DROP_MODES, type DropMode, type HomeserverFaults } from './homeserver-proxy/proxy.js';
+export {
+  DEFAULT_ROOM_CREATION_LIMIT_PER_MINUTE,
+  FEDERATED_STACK_DIR,
+  NOBODY,
+  type AuthOptions,
+  type FederationOptions,
+  type ProxyOptions,
+  type StartStackOptions,
+} from './deployments.js';
+export { setFullAccessHomeservers } from './auth-settings.js';
+export {
+  homeserverProxyStats,
+  pauseService,
+  restartService,
+  resumeService,
+  setHomeserverFaults,
+  withServicePaused,
+} from './faults.js';
 
-export type ServiceName = 'synapse' | 'livekit' | 'auth';
+/** The services of a normal stack, in start order. */
 export const SERVICE_NAMES: readonly ServiceName[] = ['synapse', 'livekit', 'auth'];
-
-export interface StackInfo {
-  /** Synapse client-server API base URL, e.g. `http://127.0.0.1:8008`. */
-  homeserverUrl: string;
-  /** Synapse server name, e.g. `localhost:8008` (user IDs are `@name:localhost:8008`). */
-  serverName: string;
-  /** MatrixRTC auth service (lk-jwt-service API), e.g. `http://127.0.0.1:6080`. */
-  authServiceUrl: string;
-  /** LiveKit signalling URL as handed to clients, e.g. `ws://127.0.0.1:7880`. */
-  livekitUrl: string;
-  livekitApiKey: string;
-  livekitApiSecret: string;
-  registrationSharedSecret: string;
-  /** True if Synapse advertises no MatrixRTC transport. */
-  noTransport: boolean;
-  ports: StackPorts;
-  /** Services running in this instance (normally all three). */
-  services: ServiceName[];
-  /** Instance directory (pid files, logs, data, state.json). */
-  dataDir: string;
-  pids: Partial<Record<ServiceName, number>>;
-  logs: Partial<Record<ServiceName, string>>;
-  startedAt: string;
-}
-
-export interface StartStackOptions {
-  /** Port overrides; unset ones come from MC_*_PORT or the defaults. */
-  ports?: Partial<StackPorts>;
-  /** Advertise no MatrixRTC transport; default from MC_NO_TRANSPORT. */
-  noTransport?: boolean;
-  /** Instance directory; default `<repo>/.stack`. */
-  dataDir?: string;
-  /** Where Synapse and LiveKit are installed; default `<repo>/.stack`. */
-  installDir?: string;
-  /** Start only these (in order Synapse → LiveKit → auth); default all. */
-  services?: readonly ServiceName[];
-  /** Progress lines; default: none. */
-  log?: Log;
-  /** Per-service health timeout; default 90 s. */
-  healthTimeoutMs?: number;
-}
 
 export interface StackLocation {
   dataDir?: string;
   log?: Log;
 }
 
-const PROCESS_MARKER: Record<ServiceName, string> = {
-  synapse: 'synapse.app.homeserver',
-  livekit: 'livekit-server',
-  auth: 'auth-service/main.ts',
-};
-
 const noop: Log = () => undefined;
 
-function describe(ports: StackPorts, noTransport: boolean, dataDir: string) {
-  const serverName = `localhost:${ports.synapse}`;
-  return {
-    homeserverUrl: `http://127.0.0.1:${ports.synapse}`,
-    serverName,
-    authServiceUrl: `http://127.0.0.1:${ports.auth}`,
-    livekitUrl: `ws://127.0.0.1:${ports.livekit}`,
-    livekitApiKey: LIVEKIT_API_KEY,
-    livekitApiSecret: LIVEKIT_API_SECRET,
-    registrationSharedSecret: REGISTRATION_SHARED_SECRET,
-    noTransport,
-    ports,
-    dataDir,
-  };
-}
-
-function healthUrl(info: Pick<StackInfo, 'ports'>, name: ServiceName): string {
-  switch (name) {
-    case 'synapse':
-      return `http://127.0.0.1:${info.ports.synapse}/health`;
-    case 'livekit':
-      return `http://127.0.0.1:${info.ports.livekit}/`;
-    case 'auth':
-      return `http://127.0.0.1:${info.ports.auth}/healthz`;
-  }
-}
-
-function pidFile(paths: StackPaths, name: ServiceName): string {
-  return join(paths.run, `${name}.pid`);
-}
-
-function logFile(paths: StackPaths, name: ServiceName): string {
-  return join(paths.logs, `${name}.log`);
-}
-
-function isServiceProcess(pid: number, name: ServiceName, dataDir: string): boolean {
-  return isOurProcess(pid, PROCESS_MARKER[name]) && isOurProcess(pid, dataDir);
-}
-
-async function readState(paths: StackPaths): Promise<StackInfo | undefined> {
-  try {
-    return JSON.parse(await readFile(paths.state, 'utf8')) as StackInfo;
-  } catch {
-    return undefined;
-  }
+function serviceHealthUrl(info: StackInfo, name: ServiceName): string {
+  return healthUrl(deploymentOf(info, serviceDeployment(name)), serviceKind(name));
 }
 
 /** The recorded stack, if every one of its services is alive and healthy; else undefined. */
 export async function readStackInfo(opts: StackLocation = {}): Promise<StackInfo | undefined> {
   const paths = stackPaths(opts.dataDir ?? DEFAULT_STACK_DIR);
-  const info = await readState(paths);
+  const info = await readState(paths.root);
   if (!info) return undefined;
   for (const name of info.services) {
     const pid = info.pids[name];
     if (pid === undefined || !isServiceProcess(pid, name, paths.root)) return undefined;
-    if (!(await httpOk(healthUrl(info, name), 2000))) return undefined;
+    if (!(await httpOk(serviceHealthUrl(info, name), 2000))) return undefined;
   }
   return info;
 }
@@ -178,32 +130,41 @@ export interface ServiceStatus {
 
 /** Per-service view from the pid files (works for half-started stacks too). */
 export async function stackStatus(opts: StackLocation = {}): Promise<ServiceStatus[]> {
-  const paths = stackPaths(opts.dataDir ?? DEFAULT_STACK_DIR);
-  const state = await readState(paths);
-  const ports = state?.ports ?? resolvePorts();
+  const dataDir = opts.dataDir ?? DEFAULT_STACK_DIR;
+  const state = await readState(dataDir);
+  const withPidFiles = ALL_SERVICE_NAMES.filter((n) => existsSync(pidFile(dataDir, n)));
+  const names = state?.services ?? (withPidFiles.length > 0 ? withPidFiles : SERVICE_NAMES);
   const out: ServiceStatus[] = [];
-  for (const name of SERVICE_NAMES) {
-    const pid = await readPidFile(pidFile(paths, name));
-    const running = pid !== undefined && isServiceProcess(pid, name, paths.root);
-    const url = healthUrl({ ports }, name);
+  for (const name of names) {
+    const pid = await readPidFile(pidFile(dataDir, name));
+    const running = pid !== undefined && isServiceProcess(pid, name, dataDir);
+    const url = state ? serviceHealthUrl(state, name) : defaultHealthUrl(name);
     out.push({
       name,
       ...(pid === undefined ? {} : { pid }),
       running,
       healthy: running && (await httpOk(url, 2000)),
       url,
-      log: logFile(paths, name),
+      log: logFile(dataDir, name),
     });
   }
   return out;
 }
 
-/** Stops every service recorded in the instance's pid files (auth → LiveKit → Synapse). */
+function defaultHealthUrl(name: ServiceName): string {
+  const ports = resolvePorts();
+  const kind = serviceKind(name);
+  if (kind === 'proxy') return `http://127.0.0.1:${ports.synapse + 1}/_mc_proxy/health`;
+  return healthUrl({ id: 'a', ports }, kind);
+}
+
+/** Stops every service recorded in the instance's pid files (in reverse start order). */
 export async function stopStack(opts: StackLocation = {}): Promise<void> {
   const log = opts.log ?? noop;
-  const paths = stackPaths(opts.dataDir ?? DEFAULT_STACK_DIR);
-  for (const name of [...SERVICE_NAMES].reverse()) {
-    const file = pidFile(paths, name);
+  const dataDir = opts.dataDir ?? DEFAULT_STACK_DIR;
+  const paths = stackPaths(dataDir);
+  for (const name of [...ALL_SERVICE_NAMES].reverse()) {
+    const file = pidFile(dataDir, name);
     const pid = await readPidFile(file);
     if (pid === undefined) continue;
     if (isServiceProcess(pid, name, paths.root)) {
@@ -248,36 +209,16 @@ async function withStartLock<T>(paths: StackPaths, fn: () => Promise<T>): Promis
   }
 }
 
-function portRequirements(ports: StackPorts, services: readonly ServiceName[]): PortRequirement[] {
-  const reqs: PortRequirement[] = [];
-  if (services.includes('synapse')) {
-    reqs.push({ port: ports.synapse, proto: 'tcp', host: '127.0.0.1', what: 'Synapse' });
-  }
-  if (services.includes('livekit')) {
-    reqs.push(
-      { port: ports.livekit, proto: 'tcp', host: '127.0.0.1', what: 'LiveKit' },
-      // LiveKit's ICE/TCP mux listens on all addresses; the UDP mux on loopback.
-      { port: ports.livekitTcp, proto: 'tcp', host: '0.0.0.0', what: 'LiveKit ICE/TCP' },
-      { port: ports.livekitUdp, proto: 'udp', host: '127.0.0.1', what: 'LiveKit ICE/UDP' },
-    );
-  }
-  if (services.includes('auth')) {
-    reqs.push({ port: ports.auth, proto: 'tcp', host: '127.0.0.1', what: 'auth service' });
-  }
-  return reqs;
-}
-
 /**
  * Starts the stack (installing on first use) and returns where everything is. If a
  * healthy stack with the same settings is already recorded, returns it unchanged.
  */
 export async function startStack(opts: StartStackOptions = {}): Promise<StackInfo> {
   const log = opts.log ?? noop;
-  const dataDir = opts.dataDir ?? DEFAULT_STACK_DIR;
+  const federated = Boolean(opts.federated);
+  const dataDir = opts.dataDir ?? (federated ? FEDERATED_STACK_DIR : DEFAULT_STACK_DIR);
   const paths = stackPaths(dataDir);
-  const ports = resolvePorts(opts.ports);
   const noTransport = opts.noTransport ?? envFlag('MC_NO_TRANSPORT');
-  const services = SERVICE_NAMES.filter((s) => (opts.services ?? SERVICE_NAMES).includes(s));
   const healthTimeoutMs = opts.healthTimeoutMs ?? 90_000;
   await mkdir(paths.run, { recursive: true });
   await mkdir(paths.logs, { recursive: true });
@@ -285,138 +226,109 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackInf
   return withStartLock(paths, async () => {
     const running = await readStackInfo({ dataDir });
     if (running) {
-      const same =
-        running.noTransport === noTransport &&
-        JSON.stringify(running.ports) === JSON.stringify(ports) &&
-        services.every((s) => running.services.includes(s));
-      if (!same) {
-        throw new Error(
-          `A stack with other settings is already running in ${dataDir} ` +
-            `(ports ${JSON.stringify(running.ports)}, noTransport=${running.noTransport}, ` +
-            `services ${running.services.join(',')}). Stop it first (npm run stack:down).`,
-        );
-      }
+      assertSameSettings(running, opts, noTransport, dataDir);
       log('stack: already running and healthy');
       return running;
     }
     // Leftovers of a crashed or half-finished start.
     await stopStack({ dataDir, log });
 
+    const deployments = await planDeployments(opts);
+    const kinds = new Map(deployments.map((d) => [d.id, deploymentKinds(d, opts.services)]));
+    const requirements = deployments.flatMap((d) => portRequirements(d, kinds.get(d.id) ?? []));
     // Fail fast on taken ports, before a possibly long install (and again right after it).
-    await assertPortsFree(portRequirements(ports, services));
+    await assertPortsFree(requirements);
     const t0 = performance.now();
+    const all = [...kinds.values()].flat();
     const components: ('synapse' | 'livekit')[] = [];
-    if (services.includes('synapse')) components.push('synapse');
-    if (services.includes('livekit')) components.push('livekit');
+    if (all.includes('synapse')) components.push('synapse');
+    if (all.includes('livekit')) components.push('livekit');
     await ensureInstalled(log, {
       components,
       ...(opts.installDir === undefined ? {} : { installDir: opts.installDir }),
     });
-    await assertPortsFree(portRequirements(ports, services));
+    await assertPortsFree(requirements);
 
-    const base = describe(ports, noTransport, dataDir);
+    const [a, b] = deployments as [DeploymentInfo, DeploymentInfo | undefined];
+    const { id: _id, ...top } = a;
     const info: StackInfo = {
-      ...base,
-      services: [...services],
+      ...top,
+      noTransport,
+      services: deployments.flatMap((d) =>
+        (kinds.get(d.id) ?? []).map((k) => serviceName(k, d.id)),
+      ),
+      dataDir,
+      installDir: opts.installDir ?? DEFAULT_STACK_DIR,
       pids: {},
       logs: {},
       startedAt: new Date().toISOString(),
+      ...(b ? { federation: { caFile: tlsPaths(dataDir).ca, a, b } } : {}),
     };
-    const install = installPaths(opts.installDir);
     try {
-      for (const name of services) {
-        const t = performance.now();
-        const file = logFile(paths, name);
-        await writeFile(file, `--- ${new Date().toISOString()} starting ${name}\n`, { flag: 'a' });
-        let pid: number;
-        if (name === 'synapse') {
-          const dir = synapseDataDir(info);
-          await mkdir(join(dir, 'media'), { recursive: true });
-          const configPath = join(dir, 'homeserver.yaml');
-          const logConfigPath = join(dir, 'log.config.yaml');
-          await writeFile(logConfigPath, JSON.stringify(synapseLogConfig(), null, 2));
-          await writeFile(
-            configPath,
-            JSON.stringify(
-              synapseConfig({
-                port: ports.synapse,
-                serverName: base.serverName,
-                dir,
-                authServiceUrl: noTransport ? undefined : base.authServiceUrl,
-                logConfigPath,
-              }),
-              null,
-              2,
-            ),
-          );
-          pid = spawnDetached(install.python, ['-m', 'synapse.app.homeserver', '-c', configPath], {
-            cwd: dir,
-            env: { ...process.env, PYTHONUNBUFFERED: '1' },
-            logFile: file,
-          });
-        } else if (name === 'livekit') {
-          const configPath = join(paths.data, 'livekit.yaml');
-          await mkdir(paths.data, { recursive: true });
-          await writeFile(
-            configPath,
-            JSON.stringify(
-              livekitConfig({
-                port: ports.livekit,
-                tcpPort: ports.livekitTcp,
-                udpPort: ports.livekitUdp,
-              }),
-              null,
-              2,
-            ),
-          );
-          pid = spawnDetached(install.livekitServer, ['--config', configPath], {
-            cwd: paths.data,
-            env: process.env,
-            logFile: file,
-          });
-        } else {
-          const tsx = import.meta.resolve('tsx');
-          const main = join(REPO_ROOT, 'stack', 'auth-service', 'main.ts');
-          pid = spawnDetached(process.execPath, ['--import', tsx, main, '--stack-dir', dataDir], {
-            cwd: REPO_ROOT,
-            env: {
-              ...process.env,
-              LIVEKIT_URL: base.livekitUrl,
-              LIVEKIT_KEY: LIVEKIT_API_KEY,
-              LIVEKIT_SECRET: LIVEKIT_API_SECRET,
-              LIVEKIT_JWT_BIND: `127.0.0.1:${ports.auth}`,
-              LIVEKIT_FULL_ACCESS_HOMESERVERS: base.serverName,
-              MC_HOMESERVER_URL_OVERRIDES: `${base.serverName}=${base.homeserverUrl}`,
-            },
-            logFile: file,
-          });
-        }
-        info.pids[name] = pid;
-        info.logs[name] = file;
-        await writePidFile(pidFile(paths, name), pid);
-        await waitForHealthy(name, healthUrl(info, name), pid, file, healthTimeoutMs);
-        log(
-          `${name}: healthy at ${healthUrl(info, name)} (pid ${pid}, ${((performance.now() - t) / 1000).toFixed(1)} s)`,
-        );
+      if (info.federation) {
+        // New ports mean new server names: earlier homeservers' data is of no use.
+        await removeSynapseData(dataDir);
+        await generateLocalTls(tlsPaths(dataDir));
       }
+      // Deployments start side by side; within one, in order (Synapse first).
+      await Promise.all(
+        deployments.map(async (d) => {
+          for (const kind of kinds.get(d.id) ?? []) {
+            await writeServiceConfig(info, d, kind);
+            await startService(info, serviceName(kind, d.id), healthTimeoutMs, log);
+          }
+        }),
+      );
     } catch (err) {
       await stopStack({ dataDir, log }).catch(() => undefined);
       throw err;
     }
-    await writeFile(paths.state, `${JSON.stringify(info, null, 2)}\n`);
+    await writeState(info);
     log(`stack: all healthy (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return info;
   });
 }
 
-/** Synapse's directory (config, sqlite database, media, signing key) for a stack. */
-export function synapseDataDir(info: Pick<StackInfo, 'dataDir' | 'serverName'>): string {
-  const safeName = info.serverName.replace(/[^A-Za-z0-9.-]/g, '-');
-  return join(stackPaths(info.dataDir).data, `synapse-${safeName}`);
+async function removeSynapseData(dataDir: string): Promise<void> {
+  const dir = stackPaths(dataDir).data;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries.filter((e) => e.startsWith('synapse-')))
+    await rm(join(dir, entry), { recursive: true, force: true });
+}
+
+function assertSameSettings(
+  running: StackInfo,
+  opts: StartStackOptions,
+  noTransport: boolean,
+  dataDir: string,
+): void {
+  const problems: string[] = [];
+  if (running.noTransport !== noTransport) problems.push(`noTransport=${running.noTransport}`);
+  if (Boolean(opts.federated) !== Boolean(running.federation))
+    problems.push(running.federation ? 'federated' : 'not federated');
+  if (opts.federated) {
+    for (const [key, port] of Object.entries(opts.ports ?? {}))
+      if (running.ports[key as keyof StackPorts] !== port) problems.push(`ports.${key}`);
+  } else if (JSON.stringify(running.ports) !== JSON.stringify(resolvePorts(opts.ports))) {
+    problems.push(`ports ${JSON.stringify(running.ports)}`);
+  }
+  if (
+    opts.homeserverProxy !== undefined &&
+    (opts.homeserverProxy !== false) !== (running.homeserverProxy !== undefined)
+  )
+    problems.push(`homeserver proxy ${running.homeserverProxy ? 'on' : 'off'}`);
+  for (const k of opts.services ?? SERVICE_NAMES)
+    if (!running.services.includes(k)) problems.push(`services ${running.services.join(',')}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `A stack with other settings is already running in ${dataDir} (${problems.join('; ')}). ` +
+        'Stop it first (npm run stack:down).',
+    );
+  }
 }
 
 /** True if the instance directory has any recorded state or pid files. */
 export function hasStackFiles(dataDir: string = DEFAULT_STACK_DIR): boolean {
   const paths = stackPaths(dataDir);
-  return existsSync(paths.state) || SERVICE_NAMES.some((n) => existsSync(pidFile(paths, n)));
+  return existsSync(paths.state) || ALL_SERVICE_NAMES.some((n) => existsSync(pidFile(dataDir, n)));
 }

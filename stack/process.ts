@@ -206,6 +206,8 @@ export async function stopProcessGroup(pid: number, graceMs = 10_000): Promise<v
   };
   if (!isAlive(pid)) return;
   signal('SIGTERM');
+  // A paused (SIGSTOPped) service only acts on the SIGTERM once continued.
+  signal('SIGCONT');
   const deadline = Date.now() + graceMs;
   // LiveKit drains on the first signal, waiting for its rooms to empty (10 s when a call
   // just ended); a second signal makes it stop at once.
@@ -287,5 +289,49 @@ export async function waitForHealthy(
       );
     }
     await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------- free ports
+
+const handedOut = new Set<number>();
+
+function probe(proto: 'tcp' | 'udp'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (proto === 'tcp') {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : 0;
+        server.close(() => {
+          resolve(port);
+        });
+      });
+    } else {
+      const socket = createSocket('udp4');
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        const { port } = socket.address();
+        socket.close(() => {
+          resolve(port);
+        });
+      });
+    }
+  });
+}
+
+/** A port free a moment ago (TCP on 127.0.0.1, and on all addresses; or UDP), never the same twice. */
+export async function freePort(proto: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  for (;;) {
+    const port = await probe(proto);
+    if (handedOut.has(port)) continue;
+    const free =
+      proto === 'tcp'
+        ? (await canBindTcp(port, '0.0.0.0')) && (await canBindUdp(port, '127.0.0.1'))
+        : await canBindTcp(port, '127.0.0.1');
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
   }
 }

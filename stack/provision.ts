@@ -7,8 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The parts of StackInfo provisioning needs. */
 export interface HomeserverInfo {
+  /** Handed to clients (in ProvisionedUser); may go through the homeserver proxy. */
   homeserverUrl: string;
+  /** Synapse itself: provisioning talks to it directly, so injected faults never hit set-up. */
+  synapseUrl?: string;
   registrationSharedSecret: string;
+}
+
+type Reachable = Pick<HomeserverInfo, 'homeserverUrl' | 'synapseUrl'>;
+
+/** Where provisioning sends its requests. */
+function directUrl(info: Reachable): string {
+  return info.synapseUrl ?? info.homeserverUrl;
 }
 
 export interface ProvisionedUser {
@@ -138,12 +148,12 @@ export async function registerUser(
   const password = opts.password ?? randomBytes(12).toString('base64url');
   const admin = opts.admin ?? false;
   const path = '/_synapse/admin/v1/register';
-  const { nonce } = await matrixRequest<{ nonce: string }>(info.homeserverUrl, 'GET', path);
+  const { nonce } = await matrixRequest<{ nonce: string }>(directUrl(info), 'GET', path);
   const mac = createHmac('sha1', info.registrationSharedSecret)
     .update(`${nonce}\0${username}\0${password}\0${admin ? 'admin' : 'notadmin'}`)
     .digest('hex');
   const res = await matrixRequest<{ user_id: string; device_id: string; access_token: string }>(
-    info.homeserverUrl,
+    directUrl(info),
     'POST',
     path,
     {
@@ -169,13 +179,13 @@ export async function registerUser(
 
 /** Password login, giving a fresh device (or the given device ID). */
 export async function loginUser(
-  info: Pick<HomeserverInfo, 'homeserverUrl'>,
+  info: Reachable,
   username: string,
   password: string,
   deviceId?: string,
 ): Promise<ProvisionedUser> {
   const res = await matrixRequest<{ user_id: string; device_id: string; access_token: string }>(
-    info.homeserverUrl,
+    directUrl(info),
     'POST',
     '/_matrix/client/v3/login',
     {
@@ -198,16 +208,18 @@ export async function loginUser(
   };
 }
 
-/** Joins a room by ID or alias; returns the room ID. */
+/** Joins a room by ID or alias (over federation through `via` servers); returns the room ID. */
 export async function joinRoom(
-  info: Pick<HomeserverInfo, 'homeserverUrl'>,
+  info: Reachable,
   user: ProvisionedUser,
   roomIdOrAlias: string,
+  via: readonly string[] = [],
 ): Promise<string> {
+  const query = via.map((server) => `server_name=${encodeURIComponent(server)}`).join('&');
   const res = await matrixRequest<{ room_id: string }>(
-    info.homeserverUrl,
+    directUrl(info),
     'POST',
-    `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}`,
+    `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}${query ? `?${query}` : ''}`,
     { accessToken: user.accessToken, body: {}, endpoint: 'POST /_matrix/client/v3/join' },
   );
   return res.room_id;
@@ -215,7 +227,7 @@ export async function joinRoom(
 
 /** Creates a private room (encrypted if asked), invites, and optionally joins the invitees. */
 export async function createRoom(
-  info: Pick<HomeserverInfo, 'homeserverUrl'>,
+  info: Reachable,
   creator: ProvisionedUser,
   opts: CreateRoomOptions = {},
 ): Promise<{ roomId: string; alias?: string }> {
@@ -238,7 +250,7 @@ export async function createRoom(
   if (opts.name !== undefined) body['name'] = opts.name;
   if (opts.alias !== undefined) body['room_alias_name'] = opts.alias;
   const res = await matrixRequest<{ room_id: string; room_alias?: string }>(
-    info.homeserverUrl,
+    directUrl(info),
     'POST',
     '/_matrix/client/v3/createRoom',
     { accessToken: creator.accessToken, body },
@@ -254,11 +266,11 @@ export async function createRoom(
 
 /** `POST /_matrix/client/v3/user/{userId}/openid/request_token`. */
 export async function requestOpenIdToken(
-  info: Pick<HomeserverInfo, 'homeserverUrl'>,
+  info: Reachable,
   user: ProvisionedUser,
 ): Promise<OpenIdToken> {
   return matrixRequest<OpenIdToken>(
-    info.homeserverUrl,
+    directUrl(info),
     'POST',
     `/_matrix/client/v3/user/${encodeURIComponent(user.userId)}/openid/request_token`,
     {

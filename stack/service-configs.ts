@@ -7,11 +7,24 @@ import { LIVEKIT_API_KEY, LIVEKIT_API_SECRET, REGISTRATION_SHARED_SECRET } from 
 export interface SynapseConfigInput {
   port: number;
   serverName: string;
+  /** What clients are told to use (`public_baseurl`, .well-known); default the client listener. */
+  publicBaseUrl?: string;
+  /** A TLS federation listener (federated stacks only). */
+  federation?: SynapseFederationInput;
   /** Directory for the database, media, signing key and configs. */
   dir: string;
   /** Advertised MatrixRTC auth service URL; undefined = advertise no transport. */
   authServiceUrl: string | undefined;
   logConfigPath: string;
+}
+
+export interface SynapseFederationInput {
+  /** The port in the server name: the other homeserver connects here over TLS. */
+  port: number;
+  certPath: string;
+  keyPath: string;
+  /** The local CA that signed every federation certificate, trusted instead of the system's. */
+  caPath: string;
 }
 
 const relaxed = { per_second: 10000, burst_count: 10000 };
@@ -24,7 +37,7 @@ export function synapseConfig(i: SynapseConfigInput): Record<string, unknown> {
     // Explicit port so that clients find /.well-known/matrix/client over plain http on
     // loopback (http://localhost:<port>/.well-known/matrix/client).
     server_name: i.serverName,
-    public_baseurl: `http://127.0.0.1:${i.port}/`,
+    public_baseurl: `${(i.publicBaseUrl ?? `http://127.0.0.1:${i.port}`).replace(/\/+$/, '')}/`,
     report_stats: false,
     listeners: [
       {
@@ -36,7 +49,30 @@ export function synapseConfig(i: SynapseConfigInput): Record<string, unknown> {
         // openid => /_matrix/federation/v1/openid/userinfo, used by the auth service.
         resources: [{ names: ['client', 'openid'], compress: false }],
       },
+      ...(i.federation
+        ? [
+            {
+              port: i.federation.port,
+              bind_addresses: ['127.0.0.1'],
+              type: 'http',
+              tls: true,
+              x_forwarded: false,
+              // federation includes the openid userinfo endpoint the auth services use.
+              resources: [{ names: ['federation', 'keys'], compress: false }],
+            },
+          ]
+        : []),
     ],
+    ...(i.federation
+      ? {
+          tls_certificate_path: i.federation.certPath,
+          tls_private_key_path: i.federation.keyPath,
+          federation_verify_certificates: true,
+          federation_custom_ca_list: [i.federation.caPath],
+          // Synapse refuses to contact loopback addresses by default.
+          ip_range_whitelist: ['127.0.0.0/8'],
+        }
+      : {}),
     database: { name: 'sqlite3', args: { database: `${i.dir}/homeserver.db` } },
     log_config: i.logConfigPath,
     media_store_path: `${i.dir}/media`,
@@ -98,6 +134,8 @@ export interface LivekitConfigInput {
   port: number;
   tcpPort: number;
   udpPort: number;
+  /** Where LiveKit posts its webhooks (signed with the API key): the auth service. */
+  webhookUrl?: string;
 }
 
 export function livekitConfig(i: LivekitConfigInput): Record<string, unknown> {
@@ -121,5 +159,7 @@ export function livekitConfig(i: LivekitConfigInput): Record<string, unknown> {
     // The auth service creates rooms for full-access users (like lk-jwt-service);
     // everyone else can only join rooms that exist.
     room: { auto_create: false },
+    // participant_joined/left for delegated delayed leave events (like lk-jwt-service's).
+    ...(i.webhookUrl ? { webhook: { api_key: LIVEKIT_API_KEY, urls: [i.webhookUrl] } } : {}),
   };
 }

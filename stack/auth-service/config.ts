@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { MembershipCheckConfig } from './membership.js';
 
 /** Configuration of one auth service instance. */
 export interface AuthServiceConfig {
@@ -15,6 +16,20 @@ export interface AuthServiceConfig {
   fullAccessHomeservers: readonly string[];
   /** server name -> homeserver base URL for the OpenID userinfo check (else `https://<name>`). */
   homeserverUrlOverrides?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /**
+   * server name -> client-server API base URL for delegated delayed leave events (else
+   * `.well-known/matrix/client` discovery over https), like `LIVEKIT_CS_API_URL_OVERRIDES`.
+   */
+  csApiUrlOverrides?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /**
+   * Check with the homeserver that the user is joined to the room before issuing a token
+   * (beyond lk-jwt-service). Default: off.
+   */
+  membershipCheck?: MembershipCheckConfig;
+  /** LiveKit rooms one user may have the service create per minute (beyond lk-jwt-service); 0 = no cap (default). */
+  roomCreationLimitPerMinute?: number;
+  /** While a delegated participant is connected, check LiveKit this often that it still is; 0 = off (default). */
+  sanityCheckIntervalMs?: number;
   /** Listen address; default 127.0.0.1. */
   host?: string;
   /** Listen port; default 0 (ephemeral). */
@@ -61,7 +76,11 @@ function readTrimmed(path: string): string {
  * `LIVEKIT_SECRET_FROM_FILE`, `LIVEKIT_KEY_FILE` with `key:secret`),
  * `LIVEKIT_JWT_BIND` (`host:port`; default `127.0.0.1:8080`) or the deprecated
  * `LIVEKIT_JWT_PORT`, `LIVEKIT_FULL_ACCESS_HOMESERVERS` (required; comma or space
- * separated, `*` = all), plus `MC_HOMESERVER_URL_OVERRIDES` (`server=url,…`).
+ * separated, `*` = all), `LIVEKIT_CS_API_URL_OVERRIDES` (`server=url,…`),
+ * `LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS`, plus `MC_HOMESERVER_URL_OVERRIDES` (`server=url,…`)
+ * and, beyond lk-jwt-service, `MC_MEMBERSHIP_CHECK_HOMESERVER_URL` with
+ * `MC_MEMBERSHIP_CHECK_TOKEN_FILE` (a server admin's access token) and
+ * `MC_ROOM_CREATION_LIMIT_PER_MINUTE`.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AuthServiceConfig {
   let key = env['LIVEKIT_KEY'] ?? '';
@@ -103,12 +122,44 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AuthService
     throw new ConfigError(`LIVEKIT_JWT_BIND ${JSON.stringify(bind)} is not host:port`);
   }
 
+  const sanity = env['LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS'];
+  if (sanity !== undefined && sanity !== '' && !/^\d+$/.test(sanity)) {
+    throw new ConfigError(
+      `LIVEKIT_SANITY_CHECK_INTERVAL_SECONDS must be a non-negative integer, got ${JSON.stringify(sanity)}`,
+    );
+  }
+
+  const checkUrl = env['MC_MEMBERSHIP_CHECK_HOMESERVER_URL'];
+  const checkTokenFile = env['MC_MEMBERSHIP_CHECK_TOKEN_FILE'];
+  if (Boolean(checkUrl) !== Boolean(checkTokenFile)) {
+    throw new ConfigError(
+      'MC_MEMBERSHIP_CHECK_HOMESERVER_URL and MC_MEMBERSHIP_CHECK_TOKEN_FILE go together',
+    );
+  }
+  let membershipCheck: MembershipCheckConfig | undefined;
+  if (checkUrl && checkTokenFile) {
+    const accessToken = readTrimmed(checkTokenFile);
+    if (!accessToken)
+      throw new ConfigError(`${checkTokenFile} (MC_MEMBERSHIP_CHECK_TOKEN_FILE) is empty`);
+    membershipCheck = { homeserverUrl: checkUrl, accessToken };
+  }
+  const limit = env['MC_ROOM_CREATION_LIMIT_PER_MINUTE'];
+  if (limit !== undefined && limit !== '' && !/^\d+$/.test(limit)) {
+    throw new ConfigError(
+      `MC_ROOM_CREATION_LIMIT_PER_MINUTE must be a non-negative integer, got ${JSON.stringify(limit)}`,
+    );
+  }
+
   return {
     livekitUrl,
     livekitKey: key,
     livekitSecret: secret,
     fullAccessHomeservers: fullAccess.replace(/,/g, ' ').split(/\s+/).filter(Boolean),
     homeserverUrlOverrides: parseOverrides(env['MC_HOMESERVER_URL_OVERRIDES']),
+    csApiUrlOverrides: parseOverrides(env['LIVEKIT_CS_API_URL_OVERRIDES']),
+    sanityCheckIntervalMs: Number(sanity || '0') * 1000,
+    ...(membershipCheck ? { membershipCheck } : {}),
+    roomCreationLimitPerMinute: Number(limit || '0'),
     host,
     port,
   };

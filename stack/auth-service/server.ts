@@ -1,152 +1,71 @@
 /**
  * MatrixRTC auth service speaking lk-jwt-service's HTTP API:
- *  - `POST /sfu/get`   (legacy) `{room, openid_token, device_id}`            -> `{url, jwt}`
- *  - `POST /get_token` `{room_id, slot_id, openid_token, member:{…}}`         -> `{url, jwt}`
+ *  - `POST /sfu/get`   (legacy) `{room, openid_token, device_id, delay_*?}`      -> `{url, jwt}`
+ *  - `POST /get_token` `{room_id, slot_id, openid_token, member, delay_*?}`      -> `{url, jwt}`
+ *  - `POST /delegate_delayed_leave` `{room_id, slot_id, openid_token, member, delay_*}` -> `{}`
+ *  - `POST /sfu_webhook` (LiveKit's signed webhook)
  *  - `GET|HEAD /healthz` -> 200
- * The two POST endpoints answer CORS preflights and carry `Access-Control-Allow-Origin: *`.
+ * Every answer, errors and preflights (`OPTIONS` on any path → 200) included, carries
+ * lk-jwt-service's CORS headers.
  *
- * Behaviour follows element-hq/lk-jwt-service (handler.go, requests.go, helper.go at
- * a375b13), re-implemented from its observable behaviour. Differences are listed in
- * stack/README.md.
+ * Behaviour follows element-hq/lk-jwt-service (handler.go, requests.go, helper.go,
+ * delayedEventManager.go at a375b13), re-implemented from its observable behaviour.
+ * Differences are listed in stack/README.md.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import type { AuthServiceConfig } from './config.js';
-import { DecodeError, decodeStruct, type StructSchema } from './decode.js';
+import { CsApiResolver, delayedEventAction } from './cs-api.js';
+import { DelayedLeaveManager } from './delayed-leave.js';
 import {
   legacyLiveKitIdentity,
   liveKitIdentity,
   liveKitRoomAlias,
   DEFAULT_SLOT_ID,
 } from './hashing.js';
+import { HttpError, unauthorised } from './http-error.js';
+import { LiveKit } from './livekit.js';
+import { MembershipCheck } from './membership.js';
 import { lookupOpenIdUser, OpenIdError } from './openid.js';
+import { RoomCreationLimit } from './room-creation-limit.js';
+import {
+  DELEGATE_SCHEMA,
+  LEGACY_SCHEMA,
+  TOKEN_SCHEMA,
+  decodeOrThrow,
+  validateDelegate,
+  validateLegacy,
+  validateToken,
+  type DelayFields,
+  type DelegateRequest,
+  type LegacyRequest,
+  type OpenIdToken,
+  type TokenRequest,
+} from './requests.js';
+import { SfuWebhook } from './webhook.js';
 
 export interface AuthService {
   /** Base URL of the service, e.g. `http://127.0.0.1:6080`. */
   url: string;
   port: number;
+  /** Delegated delayed leave events being looked after. */
+  delayedLeaves: Pick<DelayedLeaveManager, 'state' | 'size'>;
   close(): Promise<void>;
 }
 
-interface OpenIdToken {
-  access_token: string;
-  token_type: string;
-  matrix_server_name: string;
-  expires_in: number;
-}
-interface DelayFields {
-  delay_id: string;
-  delay_timeout: number;
-  delay_cs_api_url: string;
-}
-interface LegacyRequest extends DelayFields {
-  room: string;
-  openid_token: OpenIdToken;
-  device_id: string;
-}
-interface TokenRequest extends DelayFields {
-  room_id: string;
-  slot_id: string;
-  openid_token: OpenIdToken;
-  member: { id: string; claimed_user_id: string; claimed_device_id: string };
-}
-
-const OPENID_SCHEMA: StructSchema = {
-  access_token: 'string',
-  token_type: 'string',
-  matrix_server_name: 'string',
-  expires_in: 'int',
-};
-const DELAY_SCHEMA: StructSchema = {
-  delay_id: 'string',
-  delay_timeout: 'int',
-  delay_cs_api_url: 'string',
-};
-const LEGACY_SCHEMA: StructSchema = {
-  room: 'string',
-  openid_token: OPENID_SCHEMA,
-  device_id: 'string',
-  ...DELAY_SCHEMA,
-};
-const TOKEN_SCHEMA: StructSchema = {
-  room_id: 'string',
-  slot_id: 'string',
-  openid_token: OPENID_SCHEMA,
-  member: { id: 'string', claimed_user_id: 'string', claimed_device_id: 'string' },
-  ...DELAY_SCHEMA,
-};
-
-/** A Matrix-style error answer. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errcode: string,
-    message: string,
-    /** Extra detail for the log line only (never contains a token). */
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
-}
-
-const TOKEN_TTL_SECONDS = 60 * 60;
-const ROOM_EMPTY_TIMEOUT_SECONDS = 5 * 60;
-const ROOM_DEPARTURE_TIMEOUT_SECONDS = 20;
 /** Bodies are drained (and discarded) up to this size before answering 413; beyond, the socket is dropped. */
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/** lk-jwt-service's CORS headers, here on every response so browsers see real statuses. */
 const CORS_HEADERS = {
-  'Content-Type': 'application/json',
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST',
   'Access-Control-Allow-Headers':
     'Accept, Content-Type, Content-Length, Accept-Encoding, X-CSRF-Token',
 };
 
-const unauthorised = (reason: string) =>
-  new HttpError(401, 'M_UNAUTHORIZED', 'The request could not be authorised.', reason);
-
-function validateOpenId(token: OpenIdToken): void {
-  if (!token.access_token || !token.matrix_server_name) {
-    throw new HttpError(
-      400,
-      'M_BAD_JSON',
-      'openid_token needs access_token and matrix_server_name',
-    );
-  }
-}
-
-function validateDelay(req: DelayFields): void {
-  const all = req.delay_id !== '' && req.delay_timeout > 0;
-  const any = req.delay_id !== '' || req.delay_timeout > 0;
-  if (any && !all) {
-    throw new HttpError(400, 'M_BAD_JSON', 'delay_id and delay_timeout must be given together');
-  }
-}
-
-function validateLegacy(req: LegacyRequest): void {
-  if (!req.room) throw new HttpError(400, 'M_BAD_JSON', 'room is missing');
-  validateOpenId(req.openid_token);
-  validateDelay(req);
-}
-
-function validateToken(req: TokenRequest): void {
-  if (!req.room_id || !req.slot_id) {
-    throw new HttpError(400, 'M_BAD_JSON', 'room_id or slot_id is missing');
-  }
-  const m = req.member;
-  if (!m.id || !m.claimed_user_id || !m.claimed_device_id) {
-    throw new HttpError(
-      400,
-      'M_BAD_JSON',
-      'member needs id, claimed_user_id and claimed_device_id',
-    );
-  }
-  validateOpenId(req.openid_token);
-  validateDelay(req);
-}
+const JSON_POST_PATHS = new Set(['/sfu/get', '/get_token', '/delegate_delayed_leave']);
 
 interface RequestLog {
   method: string;
@@ -156,24 +75,42 @@ interface RequestLog {
   access?: 'full' | 'restricted';
   lk_room?: string;
   lk_identity?: string;
+  /** A delayed leave event was handed over with this request. */
+  delegated?: boolean;
+  webhook?: string;
   errcode?: string;
   reason?: string;
 }
 
 export async function createAuthService(config: AuthServiceConfig): Promise<AuthService> {
-  const overrides =
-    config.homeserverUrlOverrides instanceof Map
-      ? (config.homeserverUrlOverrides as ReadonlyMap<string, string>)
-      : new Map(Object.entries(config.homeserverUrlOverrides ?? {}));
+  const toMap = (m: AuthServiceConfig['homeserverUrlOverrides']) =>
+    m instanceof Map ? (m as ReadonlyMap<string, string>) : new Map(Object.entries(m ?? {}));
+  const overrides = toMap(config.homeserverUrlOverrides);
+  const csApi = new CsApiResolver(toMap(config.csApiUrlOverrides));
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
   const openIdTimeoutMs = config.openIdTimeoutMs ?? 10_000;
-  const livekitTimeoutMs = config.livekitTimeoutMs ?? 10_000;
   const log = config.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const apiUrl = config.livekitApiUrl ?? config.livekitUrl.replace(/^ws/, 'http');
-  const roomService = new RoomServiceClient(apiUrl, config.livekitKey, config.livekitSecret, {
-    requestTimeout: Math.max(1, Math.ceil(livekitTimeoutMs / 1000)),
-    failover: false,
+  const logJson = (entry: Record<string, unknown>) => {
+    log(JSON.stringify({ ts: new Date().toISOString(), ...entry }));
+  };
+  const livekit = new LiveKit({
+    apiUrl: config.livekitApiUrl ?? config.livekitUrl.replace(/^ws/, 'http'),
+    key: config.livekitKey,
+    secret: config.livekitSecret,
+    timeoutMs: config.livekitTimeoutMs ?? 10_000,
   });
+  const webhook = new SfuWebhook(config.livekitKey, config.livekitSecret);
+  const delayedLeaves = new DelayedLeaveManager({
+    resolveCsApi: (serverName) => csApi.resolve(serverName),
+    action: (base, delayId, action) => delayedEventAction(base, delayId, action),
+    participantExists: (room, identity) => livekit.participantExists(room, identity),
+    log: logJson,
+    sanityCheckIntervalMs: config.sanityCheckIntervalMs ?? 0,
+  });
+  const membership = config.membershipCheck
+    ? new MembershipCheck(config.membershipCheck)
+    : undefined;
+  const roomLimit = new RoomCreationLimit(config.roomCreationLimitPerMinute ?? 0);
   const fullAccess = config.fullAccessHomeservers;
   const isFullAccess = (serverName: string) =>
     (fullAccess.length === 1 && fullAccess[0] === '*') || fullAccess.includes(serverName);
@@ -203,110 +140,167 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
     return sub;
   }
 
+  /** The CS API a delegation will talk to must be known before anything is created. */
+  async function requireCsApi(serverName: string): Promise<void> {
+    if ((await csApi.resolve(serverName)) === undefined) {
+      throw new HttpError(
+        400,
+        'M_BAD_JSON',
+        'Unable to resolve client-server API',
+        `no CS API URL for ${serverName}`,
+      );
+    }
+  }
+
+  function delegate(
+    entry: RequestLog,
+    sub: string,
+    token: OpenIdToken,
+    delay: DelayFields,
+    room: string,
+    identity: string,
+  ): void {
+    try {
+      delayedLeaves.add({
+        serverName: token.matrix_server_name,
+        delayId: delay.delay_id,
+        delayTimeoutMs: delay.delay_timeout,
+        livekitRoom: room,
+        livekitIdentity: identity,
+        userId: sub,
+      });
+    } catch {
+      throw new HttpError(503, 'M_UNKNOWN', 'Service is shutting down');
+    }
+    entry.delegated = true;
+  }
+
+  /** Creates the LiveKit room, within the per-user cap. */
+  async function createRoom(sub: string, room: string): Promise<void> {
+    const waitMs = roomLimit.waitMs(sub);
+    if (waitMs > 0 && !(await livekit.roomExists(room))) {
+      throw new HttpError(
+        429,
+        'M_LIMIT_EXCEEDED',
+        `Too many new call rooms: at most ${roomLimit.perMinute} per minute. Try again later.`,
+        'room creation cap',
+        { retry_after_ms: waitMs },
+      );
+    }
+    if (await livekit.createRoom(room)) roomLimit.record(sub);
+  }
+
   async function issue(
     entry: RequestLog,
     token: OpenIdToken,
     delay: DelayFields,
     claimedUserId: string | undefined,
+    matrixRoomId: string,
     names: (sub: string) => { room: string; identity: string },
   ): Promise<{ url: string; jwt: string }> {
     const sub = await verify(entry, token, claimedUserId);
     const full = isFullAccess(token.matrix_server_name);
     entry.access = full ? 'full' : 'restricted';
-    if (delay.delay_id !== '') {
-      // lk-jwt-service answers this for restricted users; for full-access users it would
-      // take over the delayed leave event, which this service does not implement. Element
-      // Call retries without the delay_* fields on 400 M_BAD_JSON.
+    await membership?.assertJoined(matrixRoomId, sub);
+    const delegating = delay.delay_id !== '';
+    if (delegating && !full) {
+      // Element Call retries without the delay_* fields on 400 M_BAD_JSON.
       throw new HttpError(
         400,
         'M_BAD_JSON',
-        full
-          ? 'Delegation of delayed events is not supported by this service'
-          : 'Delegation of delayed events is only supported for full access users',
+        'Delegation of delayed events is only supported for full access users',
       );
     }
     const { room, identity } = names(sub);
     entry.lk_room = room;
     entry.lk_identity = identity;
-
-    let jwt: string;
-    try {
-      const at = new AccessToken(config.livekitKey, config.livekitSecret, {
-        identity,
-        ttl: TOKEN_TTL_SECONDS,
-      });
-      at.addGrant({
-        roomJoin: true,
-        room,
-        canPublish: true,
-        canSubscribe: true,
-        canUpdateOwnMetadata: true,
-      });
-      jwt = await at.toJwt();
-    } catch {
-      throw new HttpError(500, 'M_UNKNOWN', 'Internal Server Error', 'signing the token failed');
-    }
-
+    const jwt = await livekit.token(room, identity);
     if (full) {
-      try {
-        await roomService.createRoom({
-          name: room,
-          emptyTimeout: ROOM_EMPTY_TIMEOUT_SECONDS,
-          departureTimeout: ROOM_DEPARTURE_TIMEOUT_SECONDS,
-          maxParticipants: 0,
-        });
-      } catch (err) {
-        const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
-        throw new HttpError(
-          500,
-          'M_UNKNOWN',
-          'Unable to create room on SFU',
-          `createRoom: ${detail}`,
-        );
-      }
+      // Before the room, so that a failed delegation leaves no room behind (as upstream).
+      if (delegating) await requireCsApi(token.matrix_server_name);
+      await createRoom(sub, room);
+      if (delegating) delegate(entry, sub, token, delay, room, identity);
     }
     return { url: config.livekitUrl, jwt };
   }
 
+  async function handleDelegate(body: Buffer, entry: RequestLog): Promise<object> {
+    const r = decodeOrThrow(body, DELEGATE_SCHEMA) as DelegateRequest;
+    validateDelegate(r);
+    const sub = await verify(entry, r.openid_token, r.member.claimed_user_id);
+    const full = isFullAccess(r.openid_token.matrix_server_name);
+    entry.access = full ? 'full' : 'restricted';
+    if (!full) {
+      throw new HttpError(
+        403,
+        'M_FORBIDDEN',
+        'Delegation of delayed events is only supported for full access users',
+      );
+    }
+    await membership?.assertJoined(r.room_id, sub);
+    const room = liveKitRoomAlias(r.room_id, r.slot_id);
+    const identity = liveKitIdentity(sub, r.member.claimed_device_id, r.member.id);
+    entry.lk_room = room;
+    entry.lk_identity = identity;
+    await requireCsApi(r.openid_token.matrix_server_name);
+    delegate(entry, sub, r.openid_token, r, room, identity);
+    return {};
+  }
+
   async function handlePost(req: IncomingMessage, entry: RequestLog): Promise<object> {
     const body = await readBody(req, maxBody);
+    if (entry.path === '/delegate_delayed_leave') return handleDelegate(body, entry);
     if (entry.path === '/sfu/get') {
       const r = decodeOrThrow(body, LEGACY_SCHEMA) as LegacyRequest;
       validateLegacy(r);
-      return issue(entry, r.openid_token, r, undefined, (sub) => ({
+      return issue(entry, r.openid_token, r, undefined, r.room, (sub) => ({
         room: liveKitRoomAlias(r.room, DEFAULT_SLOT_ID),
         identity: legacyLiveKitIdentity(sub, r.device_id),
       }));
     }
     const r = decodeOrThrow(body, TOKEN_SCHEMA) as TokenRequest;
     validateToken(r);
-    return issue(entry, r.openid_token, r, r.member.claimed_user_id, (sub) => ({
+    return issue(entry, r.openid_token, r, r.member.claimed_user_id, r.room_id, (sub) => ({
       room: liveKitRoomAlias(r.room_id, r.slot_id),
       identity: liveKitIdentity(sub, r.member.claimed_device_id, r.member.id),
     }));
   }
 
+  async function handleWebhook(req: IncomingMessage, entry: RequestLog): Promise<void> {
+    const body = await readBody(req, maxBody);
+    const event = await webhook.receive(body, req.headers.authorization);
+    entry.webhook = event.event;
+    if (event.identity) entry.lk_identity = event.identity;
+    if (event.room) entry.lk_room = event.room;
+    if (event.signal) delayedLeaves.onSfuEvent(event.room, event.identity, event.signal);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, entry: RequestLog) {
     const method = req.method ?? '';
+    // Before anything else, so that 404/405/413/500 and preflights all carry them.
+    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    if (method === 'OPTIONS') {
+      // A preflight on any path succeeds: the browser then sends the real request and
+      // sees its real status (e.g. 404) instead of a CORS error.
+      res.writeHead(200).end();
+      return;
+    }
     if (entry.path === '/healthz') {
       if (method === 'GET' || method === 'HEAD') {
         res.writeHead(200).end();
       } else {
         sendError(res, entry, new HttpError(405, 'M_UNRECOGNIZED', 'Method not allowed'), {
-          Allow: 'GET, HEAD',
+          Allow: 'GET, HEAD, OPTIONS',
         });
       }
       return;
     }
-    if (entry.path !== '/sfu/get' && entry.path !== '/get_token') {
+    const isWebhook = entry.path === '/sfu_webhook';
+    if (!isWebhook && !JSON_POST_PATHS.has(entry.path)) {
       sendError(res, entry, new HttpError(404, 'M_UNRECOGNIZED', 'Unrecognized request'));
       return;
     }
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
-    if (method === 'OPTIONS') {
-      res.writeHead(200).end();
-      return;
-    }
+    res.setHeader('Content-Type', 'application/json');
     if (method !== 'POST') {
       sendError(res, entry, new HttpError(405, 'M_UNRECOGNIZED', 'Method not allowed'), {
         Allow: 'POST, OPTIONS',
@@ -314,8 +308,13 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
       return;
     }
     try {
-      const result = await handlePost(req, entry);
-      res.writeHead(200).end(`${JSON.stringify(result)}\n`);
+      if (isWebhook) {
+        await handleWebhook(req, entry);
+        res.writeHead(200).end('{}\n');
+      } else {
+        const result = await handlePost(req, entry);
+        res.writeHead(200).end(`${JSON.stringify(result)}\n`);
+      }
     } catch (err) {
       if (err instanceof HttpError) {
         sendError(res, entry, err, err.status === 413 ? { Connection: 'close' } : {});
@@ -334,15 +333,12 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
       path: new URL(req.url ?? '/', 'http://x').pathname,
     };
     res.on('close', () => {
-      log(
-        JSON.stringify({
-          ts: new Date().toISOString(),
-          msg: 'request',
-          ...entry,
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        }),
-      );
+      logJson({
+        msg: 'request',
+        ...entry,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
     });
     handle(req, res, entry).catch(() => {
       if (!res.headersSent) res.writeHead(500);
@@ -362,37 +358,30 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log(
-    JSON.stringify({
-      ts: new Date().toISOString(),
-      msg: 'listening',
-      url,
-      livekit_url: config.livekitUrl,
-      full_access_homeservers: fullAccess,
-      homeserver_url_overrides: Object.fromEntries(overrides),
-    }),
-  );
+  logJson({
+    msg: 'listening',
+    url,
+    livekit_url: config.livekitUrl,
+    full_access_homeservers: fullAccess,
+    homeserver_url_overrides: Object.fromEntries(overrides),
+    cs_api_url_overrides: Object.fromEntries(toMap(config.csApiUrlOverrides)),
+    membership_check: membership ? config.membershipCheck?.homeserverUrl : false,
+    room_creation_limit_per_minute: roomLimit.perMinute,
+  });
 
   return {
     url,
     port: address.port,
+    delayedLeaves,
     close: () =>
       new Promise<void>((resolve) => {
+        delayedLeaves.close();
         server.close(() => {
           resolve();
         });
         server.closeAllConnections();
       }),
   };
-}
-
-function decodeOrThrow(body: Buffer, schema: StructSchema): unknown {
-  try {
-    return decodeStruct(body, schema);
-  } catch (err) {
-    const reason = err instanceof DecodeError ? err.message : 'decode failed';
-    throw new HttpError(400, 'M_NOT_JSON', 'Error reading request', reason);
-  }
 }
 
 function sendError(
@@ -408,7 +397,7 @@ function sendError(
     return;
   }
   res.writeHead(err.status, { 'Content-Type': 'application/json', ...headers });
-  res.end(`${JSON.stringify({ errcode: err.errcode, error: err.message })}\n`);
+  res.end(`${JSON.stringify({ errcode: err.errcode, error: err.message, ...err.extra })}\n`);
 }
 
 /**

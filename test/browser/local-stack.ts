@@ -48,6 +48,9 @@ export const createRoom = (
   name: StackName = 'main',
 ) => stack<{ roomId: string; alias?: string }>({ op: 'createRoom', creator, options, stack: name });
 
+/** URL of a server that answers 404 without CORS headers (a page sees a CORS failure). */
+export const noCorsService = () => stack<string>({ op: 'noCorsService' });
+
 /** URL of an extra lk-jwt-service whose OpenID check cannot succeed. */
 export const misconfiguredAuthService = () => stack<string>({ op: 'misconfiguredAuthService' });
 

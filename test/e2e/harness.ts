@@ -7,14 +7,22 @@
  * admin registration, OpenID tokens, JWTs from /sfu/get and /get_token), every console line
  * and every exported diagnostics log, so the suite can prove no secret leaked into them.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor as poll } from '../support/wait-for.js';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { readStackInfo, startStack, stopStack, type StackInfo } from '../../stack/index.js';
+import {
+  deploymentOf,
+  readStackInfo,
+  startStack,
+  stopStack,
+  type DeploymentId,
+  type StackInfo,
+} from '../../stack/index.js';
 import {
   createRoom,
+  joinRoom,
   registerUser,
   type CreateRoomOptions,
   type ProvisionedUser,
@@ -180,21 +188,25 @@ export class E2ERun {
     readonly server: DemoServer,
   ) {}
 
-  /** Uses the running stack (or starts one), builds `cdn/` if stale, serves the demo. */
-  static async start(): Promise<E2ERun> {
+  /**
+   * Uses the running stack (or starts one), builds `cdn/` if stale, serves the demo.
+   * `federated`: a federated stack of its own (deployments A and B), stopped by close().
+   */
+  static async start(opts: { federated?: boolean } = {}): Promise<E2ERun> {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const running = await readStackInfo();
-    const stack = running ?? (await startStack());
+    const dataDir = opts.federated ? mkdtempSync(join(tmpdir(), 'mc-e2e-federated-')) : undefined;
+    const running = dataDir ? undefined : await readStackInfo();
+    const stack = running ?? (await startStack(dataDir ? { dataDir, federated: true } : {}));
     if (cdnIsStale()) await buildCdn(process.cwd(), true);
     const server = await serveDemo();
     const run = new E2ERun(stack, server);
-    if (!running) run.cleanups.push(() => stopStack());
+    if (!running) run.cleanups.push(() => stopStack(dataDir ? { dataDir } : {}));
     return run;
   }
 
-  /** A new user (display name given), its password login left to the page. */
-  async user(displayName: string): Promise<ProvisionedUser> {
-    const user = await registerUser(this.stack, { displayName });
+  /** A new user (display name given) on deployment A or (federated) B, its login left to the page. */
+  async user(displayName: string, deployment: DeploymentId = 'a'): Promise<ProvisionedUser> {
+    const user = await registerUser(deploymentOf(this.stack, deployment), { displayName });
     this.secrets.add(user.accessToken);
     return user;
   }
@@ -203,16 +215,23 @@ export class E2ERun {
     const { roomId } = await createRoom(this.stack, creator, {
       encrypted: true,
       invite: others,
-      autoJoin: true,
       ...opts,
+      autoJoin: this.stack.federation ? false : (opts.autoJoin ?? true),
     });
+    if (this.stack.federation && opts.autoJoin !== false) {
+      // Each joins through their own homeserver (over federation for B's users).
+      for (const user of others)
+        await joinRoom({ homeserverUrl: user.homeserverUrl }, user, roomId, [
+          this.stack.serverName,
+        ]);
+    }
     return roomId;
   }
 
   /** The link `npm start` prints: signs in with the password and opens the room's lobby. */
   link(user: ProvisionedUser, room: string, extra: Record<string, string> = {}): string {
     const params = new URLSearchParams({
-      homeserver: this.stack.homeserverUrl,
+      homeserver: user.homeserverUrl, // the user's own (A's or B's)
       room,
       user: user.username,
       password: user.password,

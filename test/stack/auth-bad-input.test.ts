@@ -228,22 +228,6 @@ void describe('main auth service', () => {
     await assertStillServing(base());
   });
 
-  void test(
-    'delegation of delayed events is refused → 400 M_BAD_JSON',
-    { timeout: 30_000 },
-    async () => {
-      const good = await goodGetToken();
-      const body = {
-        ...good,
-        delay_id: 'syd_abc',
-        delay_timeout: 10_000,
-        delay_cs_api_url: 'http://x',
-      };
-      assertError(await post(base(), '/get_token', body), 400, 'M_BAD_JSON');
-      await assertStillServing(base());
-    },
-  );
-
   void test('the service log contains no token', { timeout: 30_000 }, async () => {
     const logPath = info.logs.auth;
     assert.ok(logPath, 'auth log path recorded');
