@@ -16,7 +16,7 @@ import {
 
 /** The first match inside the element, its screens included (each has a shadow root of its own). */
 function shadow(el: Element, selector: string): HTMLElement | null {
-  return el.shadowRoot ? (deepQuery<HTMLElement>(el.shadowRoot, selector) ?? null) : null;
+  return el.shadowRoot ? (deepQuery(el.shadowRoot, selector) ?? null) : null;
 }
 
 /** The element's markup, its screens' shadow trees included. */
