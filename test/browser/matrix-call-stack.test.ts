@@ -16,7 +16,10 @@ import {
 
 /** The first match inside the element, its screens included (each has a shadow root of its own). */
 function shadow(el: Element, selector: string): HTMLElement | null {
-  return el.shadowRoot ? (deepQuery(el.shadowRoot, selector) ?? null) : null;
+  const found: HTMLElement | undefined = el.shadowRoot
+    ? deepQuery(el.shadowRoot, selector)
+    : undefined;
+  return found ?? null;
 }
 
 /** The element's markup, its screens' shadow trees included. */
