@@ -18,6 +18,7 @@ import { RoomCallEvent } from './room-call.js';
 import { RoomProfilesEvent } from './room-profiles.js';
 import { fetchPublishGrant, type OpenIdToken } from './sfu-auth.js';
 import { SfuConnectionsEvent } from './sfu-connections.js';
+import { OWN_SFU_GIVE_UP_MS, recoverOwnSfu } from './sfu-recovery.js';
 import { buildSnapshot, noProfile } from './snapshot.js';
 import {
   CallPhase,
@@ -66,6 +67,13 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   readonly #media: LocalMedia;
   #transport: Promise<DiscoveredTransport> | undefined;
   #joinAbort: AbortController | undefined;
+  /** Where we publish in this call, under which member ID; kept to reconnect there. */
+  #publishing: { serviceUrl: string; memberId: string } | undefined;
+  #recovery: AbortController | undefined;
+  /** Our SFU dropped before the join finished: recover once it has. */
+  #droppedDuringJoin: MatrixCallError | undefined;
+  /** While joining: how long each phase took, for the log and benchmarks. */
+  #phaseTimings: Record<string, number> | undefined;
   #startPromise: Promise<void> | undefined;
   readonly #teardown: (() => void)[] = [];
   #shownParticipants = new Map<string, CallParticipant>();
@@ -168,12 +176,8 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const changed = () => {
       this.#changed();
     };
-    // Our SFU or our membership is gone: leave the rest too, so nobody sees a ghost of us.
     const lost = (error: MatrixCallError) => {
-      if (!this.#isInCall()) return;
-      void this.#abandonJoin().then(() => {
-        this.#fail(error);
-      });
+      this.#lose(error);
     };
     profiles.on(RoomProfilesEvent.Changed, changed);
     encryption.on(MediaEncryptionEvent.Changed, changed);
@@ -184,7 +188,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
     roomCall.on(RoomCallEvent.Failed, lost);
-    connections.on(SfuConnectionsEvent.OwnLost, lost);
+    connections.on(SfuConnectionsEvent.OwnDropped, (error) => {
+      if (this.#isInCall()) void this.#recoverOwnSfu(error, lost);
+      else if (this.#publishing) this.#droppedDuringJoin = error;
+    });
     connections.on(SfuConnectionsEvent.OwnReconnecting, () => {
       if (this.#phase === CallPhase.Connected) this.#setPhase(CallPhase.Reconnecting);
     });
@@ -236,12 +243,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     this.#error = undefined;
     const timings: Record<string, number> = {};
-    let mark = performance.now();
-    const lap = (name: string) => {
-      const now = performance.now();
-      timings[name] = Math.round(now - mark);
-      mark = now;
-    };
+    this.#phaseTimings = timings;
     try {
       const { matrix, room, profiles, roomCall, encryption, connections } = this.#requireParts();
       if (encryption.mode !== 'none' && !isE2EESupported()) throw MatrixCallError.e2eeUnsupported();
@@ -259,38 +261,19 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         this.#transport = undefined; // a later retry rediscovers
         throw error;
       });
-      const serviceUrl = transport.livekitServiceUrl;
       signal.throwIfAborted();
-      lap('discovering');
 
-      this.#setPhase(CallPhase.Authorizing);
       const memberId = crypto.randomUUID();
-      const grant = await fetchPublishGrant({
-        serviceUrl,
-        roomId: room.roomId,
-        userId: matrix.userId,
-        deviceId: matrix.deviceId,
-        homeserver: matrix.homeserver,
+      const { serviceUrl, participant } = await this.#connectOwnOrJoined(
+        transport.livekitServiceUrl,
         memberId,
-        getOpenIdToken: () => matrix.client.getOpenIdToken(),
-        prefetchedToken: openId,
-        log: this.diagnostics,
-        signal,
-      });
-      lap('authorizing');
-
-      this.#setPhase(CallPhase.Connecting);
-      const keyProvider = await encryption.createKeyProvider();
-      const participant = await connections.connectOwn(
-        { serviceUrl, grant, keyProvider, worker: encryption.takeWorker(), memberId },
+        openId,
         signal,
       );
-      lap('connecting');
 
       this.#setPhase(CallPhase.Publishing);
       await this.#media.attach(participant);
       signal.throwIfAborted();
-      lap('publishing');
 
       this.#setPhase(CallPhase.Joining);
       await renamed; // peers should see the new name with the membership
@@ -306,13 +289,19 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         },
         signal,
       );
-      lap('joining');
 
       this.#setPhase(CallPhase.Connected);
+      this.#phaseTimings = undefined;
       encryption.watchDecoding();
       connections.followRemoteSfus();
       this.diagnostics.info('session', 'joined the call', timings);
       this.emit(CallSessionEvent.Joined);
+      const dropped = this.#droppedDuringJoin;
+      this.#droppedDuringJoin = undefined;
+      if (dropped)
+        void this.#recoverOwnSfu(dropped, (error) => {
+          this.#lose(error);
+        });
     } catch (error) {
       const mapped = MatrixCallError.from(error);
       await this.#abandonJoin();
@@ -321,6 +310,118 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       throw mapped;
     } finally {
       if (this.#joinAbort === abort) this.#joinAbort = undefined;
+      if (this.#phaseTimings === timings) this.#phaseTimings = undefined;
+    }
+  }
+
+  /**
+   * Authorizes on and connects to our SFU. If it refuses to create the call's
+   * LiveKit room for us (lk-jwt-service only does so for its own homeservers'
+   * users) and a call is under way, publishes where its oldest member does.
+   */
+  async #connectOwnOrJoined(
+    ownServiceUrl: string,
+    memberId: string,
+    openId: Promise<OpenIdToken>,
+    signal: AbortSignal,
+  ) {
+    const { matrix, roomCall } = this.#requireParts();
+    try {
+      const participant = await this.#connectOwn(ownServiceUrl, memberId, signal, openId);
+      return { serviceUrl: ownServiceUrl, participant };
+    } catch (error) {
+      const joined = roomCall.members.find(
+        (m) =>
+          m.serviceUrl &&
+          m.serviceUrl !== ownServiceUrl &&
+          !(m.userId === matrix.userId && m.deviceId === matrix.deviceId),
+      )?.serviceUrl;
+      if (!MatrixCallError.is(error, 'sfu-room-creation-restricted') || !joined) throw error;
+      this.diagnostics.warn(
+        'livekit',
+        'our SFU does not create rooms for us; publishing on the SFU of the call under way',
+        { ours: ownServiceUrl, theirs: joined },
+      );
+      const participant = await this.#connectOwn(joined, memberId, signal);
+      return { serviceUrl: joined, participant };
+    }
+  }
+
+  /** A fresh publishing grant, then a new connection to the SFU behind it. */
+  async #connectOwn(
+    serviceUrl: string,
+    memberId: string,
+    signal: AbortSignal,
+    prefetchedToken?: Promise<OpenIdToken>,
+  ) {
+    const { matrix, room, encryption, connections } = this.#requireParts();
+    this.#publishing = { serviceUrl, memberId };
+    if (!this.#isInCall()) this.#setPhase(CallPhase.Authorizing);
+    const grant = await fetchPublishGrant({
+      serviceUrl,
+      roomId: room.roomId,
+      userId: matrix.userId,
+      deviceId: matrix.deviceId,
+      homeserver: matrix.homeserver,
+      memberId,
+      getOpenIdToken: () => matrix.client.getOpenIdToken(),
+      prefetchedToken,
+      log: this.diagnostics,
+      signal,
+    });
+    if (!this.#isInCall()) this.#setPhase(CallPhase.Connecting);
+    const keyProvider = encryption.keyProvider ?? (await encryption.createKeyProvider());
+    return connections.connectOwn(
+      { serviceUrl, grant, keyProvider, worker: encryption.takeWorker(), memberId },
+      signal,
+    );
+  }
+
+  /**
+   * Our SFU dropped us (or restarted): keep the membership, so peers keep our
+   * tile and key, and get back on with a fresh grant and republished media.
+   */
+  async #recoverOwnSfu(
+    cause: MatrixCallError,
+    lost: (error: MatrixCallError) => void,
+  ): Promise<void> {
+    const publishing = this.#publishing;
+    if (this.#recovery || !publishing) return;
+    const abort = new AbortController();
+    this.#recovery = abort;
+    const started = performance.now();
+    this.#setPhase(CallPhase.Reconnecting);
+    this.diagnostics.warn('livekit', 'lost our SFU; reconnecting', {
+      sfu: publishing.serviceUrl,
+      error: cause.message,
+    });
+    try {
+      const attempts = await recoverOwnSfu(
+        async () => {
+          const participant = await this.#connectOwn(
+            publishing.serviceUrl,
+            publishing.memberId,
+            abort.signal,
+          );
+          await this.#media.attach(participant);
+        },
+        {
+          signal: abort.signal,
+          log: this.diagnostics,
+          giveUpAfterMs: this.options.reconnectTimeoutMs ?? OWN_SFU_GIVE_UP_MS,
+          sfu: publishing.serviceUrl,
+        },
+      );
+      this.diagnostics.info('livekit', 'back on our SFU', {
+        attempts,
+        ms: Math.round(performance.now() - started),
+      });
+      if (this.#phase === CallPhase.Reconnecting) this.#setPhase(CallPhase.Connected);
+    } catch (error) {
+      if (abort.signal.aborted) return; // we left meanwhile
+      lost(MatrixCallError.connectionLost(error));
+    } finally {
+      if (this.#recovery === abort) this.#recovery = undefined;
     }
   }
 
@@ -328,6 +429,15 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   get lastJoinTimings(): Record<string, number> | undefined {
     const entry = this.diagnostics.list('session').findLast((e) => e.message === 'joined the call');
     return entry?.fields as Record<string, number> | undefined;
+  }
+
+  /** Our SFU or our membership is gone for good: leave the rest too, so nobody sees a ghost of us. */
+  #lose(error: MatrixCallError): void {
+    if (!this.#isInCall()) return;
+    this.#recovery?.abort();
+    void this.#abandonJoin().then(() => {
+      this.#fail(error);
+    });
   }
 
   /** Undo a partial join: no membership left behind, no LiveKit connection. */
@@ -341,6 +451,9 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
    */
   async #takeDown(membershipBudgetMs: number, budgetMs: number): Promise<boolean> {
     const parts = this.parts;
+    this.#recovery?.abort();
+    this.#publishing = undefined;
+    this.#droppedDuringJoin = undefined;
     parts?.encryption.stopWatching();
     const left = parts
       ? await withTimeout(
@@ -465,6 +578,9 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   #setPhase(phase: CallPhase): void {
     if (phase === this.#phase) return;
     const previous = this.#phase;
+    const settled = [CallPhase.Idle, CallPhase.Ended, CallPhase.Failed] as CallPhase[];
+    if (this.#phaseTimings && !settled.includes(previous))
+      this.#phaseTimings[previous] = Date.now() - this.#phaseSince;
     this.#phase = phase;
     this.#phaseSince = Date.now();
     if (phase === CallPhase.Connected || phase === CallPhase.Joining) this.parts?.incoming.clear();

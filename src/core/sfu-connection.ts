@@ -15,6 +15,7 @@ import { createE2eeWorker } from './e2ee-worker.js';
 import { MatrixCallError } from './errors.js';
 import { cameraCapture, microphoneCapture } from './local-media.js';
 import type { SfuGrant } from './sfu-auth.js';
+import { ProbingReconnectPolicy, probeSfu } from './sfu-probe.js';
 
 export interface SfuConnectionOptions {
   /** lk-jwt-service URL this connection belongs to. */
@@ -26,6 +27,8 @@ export interface SfuConnectionOptions {
   /** A worker started ahead of time (in the lobby); one is created otherwise. */
   worker?: Worker;
   log: DiagnosticsLog;
+  /** LiveKit lost the SFU, and a probe says resuming cannot work: it is down, or lost the room. */
+  onDead?: (connection: SfuConnection) => void;
 }
 
 /**
@@ -36,8 +39,10 @@ export interface SfuConnectionOptions {
 export function roomOptions(
   keyProvider: BaseKeyProvider | undefined,
   worker: Worker | undefined,
+  reconnectPolicy?: RoomOptions['reconnectPolicy'],
 ): RoomOptions {
   return {
+    ...(reconnectPolicy ? { reconnectPolicy } : {}),
     adaptiveStream: true,
     dynacast: true,
     videoCaptureDefaults: cameraCapture,
@@ -71,6 +76,7 @@ export class SfuConnection {
   readonly #worker: Worker | undefined;
   readonly #log: DiagnosticsLog;
   #closing = false;
+  #grant: SfuGrant | undefined;
 
   constructor(options: SfuConnectionOptions) {
     this.serviceUrl = options.serviceUrl;
@@ -79,7 +85,10 @@ export class SfuConnection {
     this.#worker = options.keyProvider
       ? (options.worker ?? createE2eeWorker(options.e2eeWorkerUrl))
       : undefined;
-    this.room = new Room(roomOptions(options.keyProvider, this.#worker));
+    const policy = new ProbingReconnectPolicy(() => {
+      void this.#probeBeforeResume(options.onDead);
+    });
+    this.room = new Room(roomOptions(options.keyProvider, this.#worker, policy));
     this.room
       .on(RoomEvent.ConnectionStateChanged, (state) =>
         this.#log.info('livekit', `connection ${state}`, { sfu: this.serviceUrl, role: this.role }),
@@ -120,9 +129,36 @@ export class SfuConnection {
     return this.#closing;
   }
 
-  /** Connects with a grant; with E2EE, frames are encrypted from the first packet. */
+  async #probeBeforeResume(onDead: SfuConnectionOptions['onDead']): Promise<void> {
+    const grant = this.#grant;
+    if (!grant || this.#closing) return;
+    const probe = await probeSfu(grant);
+    if (probe === 'ok' || this.closingDown) return; // closed while we asked
+    this.#log.warn('livekit', 'the SFU cannot take us back as we were', {
+      sfu: this.serviceUrl,
+      probe,
+    });
+    onDead?.(this);
+  }
+
+  /**
+   * Connects with a grant; with E2EE, frames are encrypted from the first packet.
+   * Asks the SFU first, so a down SFU or a missing room never costs a failing
+   * WebSocket (whose URL, JWT included, the browser would log).
+   */
   async connect(grant: SfuGrant, signal?: AbortSignal): Promise<void> {
-    if (this.#worker) await this.room.setE2EEEnabled(true);
+    this.#grant = grant;
+    const [probe] = await Promise.all([
+      probeSfu(grant, signal),
+      this.#worker ? this.room.setE2EEEnabled(true) : undefined,
+    ]);
+    if (probe !== 'ok') {
+      this.#log.error('livekit', 'the SFU will not take us', { sfu: this.serviceUrl, probe });
+      if (probe === 'no-room') throw MatrixCallError.sfuRoomCreationRestricted();
+      throw MatrixCallError.livekitConnectFailed(
+        new Error(probe === 'refused' ? 'the SFU refused our token' : 'the SFU does not answer'),
+      );
+    }
     const abort = () => void this.room.disconnect();
     signal?.addEventListener('abort', abort, { once: true });
     try {

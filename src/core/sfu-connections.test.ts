@@ -106,6 +106,7 @@ function setup(failGrants = 0) {
     getOpenIdToken: () => Promise.reject(new Error('not used')),
     e2eeWorkerUrl: undefined,
     log,
+    timing: { stallMs: 300, remoteFirstRetryMs: 50, remoteMaxRetryMs: 200, remoteReconnectMs: 50 },
     createConnection: (options) => {
       const connection = new FakeConnection(options);
       made.push(connection);
@@ -170,13 +171,16 @@ describe('SfuConnections', () => {
     await waitFor('closed', () => made[1]?.closingDown, 2000, 10);
   });
 
-  it('tries a failing remote SFU again', async function () {
-    this.timeout(10_000);
-    const { connections, grants, made, connectOwn } = setup(1);
+  it('keeps trying a failing remote SFU, with backoff, while a member publishes there', async () => {
+    const { connections, grants, made, connectOwn, log } = setup(6);
     await connectOwn();
     connections.setMembers([member('@bob:b', OTHER_SFU)]);
     connections.followRemoteSfus();
-    await waitFor('the second try', () => grants.length === 2, 6000, 20);
+    await waitFor('the seventh try', () => grants.length === 7, 6000, 20);
+    assert.lengthOf(
+      log.list('livekit').filter((e) => e.message === 'could not subscribe on a remote SFU'),
+      6,
+    );
     await waitFor(
       'connected',
       () => made.some((m) => m.room.state === ConnectionState.Connected && m !== made[0]),
@@ -185,11 +189,52 @@ describe('SfuConnections', () => {
     );
   });
 
-  it('reports our own connection lost, and reconnects to a lost remote one', async function () {
-    this.timeout(10_000);
+  it('stops trying a remote SFU once nobody publishes there', async () => {
+    const { connections, grants, connectOwn } = setup(1000);
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor('a few tries', () => grants.length >= 3, 3000, 10);
+    connections.setMembers([]);
+    const tries = grants.length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(grants.length, tries);
+  });
+
+  it('treats a connection that stays "reconnecting" as dropped', async () => {
+    const { connections, made, own, connectOwn } = setup();
+    const dropped: MatrixCallError[] = [];
+    connections.on(SfuConnectionsEvent.OwnDropped, (e) => dropped.push(e));
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor('a remote connection', () => made.length === 2, 2000, 10);
+    // A resume that works in time is not a drop.
+    own().room.emit(RoomEvent.Reconnecting);
+    own().room.emit(RoomEvent.Reconnected);
+    made[1]?.room.emit(RoomEvent.SignalReconnecting);
+    own().room.emit(RoomEvent.Reconnecting);
+    await waitFor('our own dropped', () => dropped.length === 1, 2000, 10);
+    assert.isTrue(own().closingDown, 'the stalled connection is closed');
+    await waitFor('the remote connected again', () => made.length === 3, 2000, 10);
+    assert.isTrue(made[1]?.closingDown);
+  });
+
+  it('replaces a dropped own connection', async () => {
+    const { connections, made, connectOwn } = setup();
+    await connectOwn();
+    made[0]?.room.emit(RoomEvent.Disconnected, DisconnectReason.SERVER_SHUTDOWN);
+    await connectOwn();
+    assert.lengthOf(made, 2);
+    assert.isTrue(made[0]?.closingDown);
+    assert.equal(made[1]?.room.state, ConnectionState.Connected);
+    assert.isDefined(connections.localMedia());
+  });
+
+  it('reports our own connection dropped, and reconnects to a dropped remote one', async () => {
     const { connections, made, own, connectOwn } = setup();
     const lost: MatrixCallError[] = [];
-    connections.on(SfuConnectionsEvent.OwnLost, (e) => lost.push(e));
+    connections.on(SfuConnectionsEvent.OwnDropped, (e) => lost.push(e));
     await connectOwn();
     connections.setMembers([member('@bob:b', OTHER_SFU)]);
     connections.followRemoteSfus();

@@ -6,6 +6,7 @@ import {
   type BaseKeyProvider,
   type LocalParticipant,
 } from 'livekit-client';
+import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
@@ -27,10 +28,31 @@ import {
 import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
 import type { MediaStats } from './types.js';
 
-const REMOTE_ATTEMPTS = 3;
-const REMOTE_RETRY_MS = 3000;
+/** Backoff for a remote SFU, kept up for as long as a member publishes there. */
+const REMOTE_FIRST_RETRY_MS = 1000;
+const REMOTE_MAX_RETRY_MS = 10_000;
 /** After a remote SFU drops us, wait this long before connecting to it again. */
-const REMOTE_RECONNECT_MS = 2000;
+const REMOTE_RECONNECT_MS = 1000;
+/**
+ * A connection LiveKit has been resuming for this long is treated as dropped.
+ * LiveKit alone would retry its old token for about 40 s, and after an SFU
+ * restart that can never work: the room is gone until a fresh grant recreates it.
+ */
+export const STALL_MS = 5000;
+
+export interface SfuTiming {
+  stallMs: number;
+  remoteFirstRetryMs: number;
+  remoteMaxRetryMs: number;
+  remoteReconnectMs: number;
+}
+
+const DEFAULT_TIMING: SfuTiming = {
+  stallMs: STALL_MS,
+  remoteFirstRetryMs: REMOTE_FIRST_RETRY_MS,
+  remoteMaxRetryMs: REMOTE_MAX_RETRY_MS,
+  remoteReconnectMs: REMOTE_RECONNECT_MS,
+};
 
 export const SfuConnectionsEvent = {
   /** Participants, tracks, speaking or quality changed on some connection. */
@@ -38,8 +60,8 @@ export const SfuConnectionsEvent = {
   /** Our own SFU connection is resuming after a network problem. */
   OwnReconnecting: 'ownReconnecting',
   OwnReconnected: 'ownReconnected',
-  /** Our own SFU connection is gone for good. */
-  OwnLost: 'ownLost',
+  /** Our own SFU connection dropped or stalled; it is closed, and the session decides what next. */
+  OwnDropped: 'ownDropped',
   /** LiveKit's frame cryptor reported an error for someone's media. */
   EncryptionError: 'encryptionError',
 } as const;
@@ -48,7 +70,7 @@ export interface SfuConnectionsEventMap {
   [SfuConnectionsEvent.Changed]: () => void;
   [SfuConnectionsEvent.OwnReconnecting]: () => void;
   [SfuConnectionsEvent.OwnReconnected]: () => void;
-  [SfuConnectionsEvent.OwnLost]: (error: MatrixCallError) => void;
+  [SfuConnectionsEvent.OwnDropped]: (error: MatrixCallError) => void;
   [SfuConnectionsEvent.EncryptionError]: (error: Error, identity: string | undefined) => void;
 }
 
@@ -60,6 +82,8 @@ export interface SfuConnectionsOptions {
   getOpenIdToken: () => Promise<OpenIdToken>;
   e2eeWorkerUrl: string | URL | undefined;
   log: DiagnosticsLog;
+  /** Stall and remote retry timing; the constants above by default (unit tests shorten them). */
+  timing?: Partial<SfuTiming>;
   /** Seams for unit tests; the real LiveKit connection and JWT request by default. */
   createConnection?: (options: SfuConnectionOptions) => SfuConnection;
   fetchSubscribeGrant?: (input: SfuAuthInput) => Promise<SfuGrant>;
@@ -83,23 +107,31 @@ export interface OwnConnectionInput {
 export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   private own: SfuConnection | undefined;
   readonly #remotes = new Map<string, SfuConnection>();
-  readonly #pending = new Set<string>();
+  /** Remote SFUs being connected to, each with its retry loop's abort. */
+  readonly #pending = new Map<string, AbortController>();
   readonly #ignored = new Set<string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #members: readonly MemberInfo[] = [];
   #call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
   /** Remote SFUs are followed only once our membership is out. */
   #followRemotes = false;
+  readonly #timing: SfuTiming;
 
   constructor(private readonly options: SfuConnectionsOptions) {
     super();
+    this.#timing = { ...DEFAULT_TIMING, ...options.timing };
     this.#call = { serviceUrl: '', keyProvider: undefined, memberId: '' };
   }
 
-  /** Connects to our own SFU; returns the participant to publish local media on. */
+  /**
+   * Connects to our own SFU, replacing a dropped connection if there is one;
+   * returns the participant to publish local media on.
+   */
   async connectOwn(input: OwnConnectionInput, signal: AbortSignal): Promise<LocalParticipant> {
     const { serviceUrl, keyProvider, memberId } = input;
     this.#call = { serviceUrl, keyProvider, memberId };
+    const previous = this.own;
+    if (previous && !previous.closingDown) await previous.close();
     const own = this.#create({
       serviceUrl,
       role: 'publish',
@@ -110,7 +142,14 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     });
     this.own = own;
     this.#wire(own);
-    await own.connect(input.grant, signal);
+    try {
+      await own.connect(input.grant, signal);
+    } catch (error) {
+      await own.close();
+      throw error;
+    }
+    this.#reconcileSubscriptions();
+    this.emit(SfuConnectionsEvent.Changed);
     return own.room.localParticipant;
   }
 
@@ -124,6 +163,11 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     this.#members = members;
     if (this.#followRemotes) this.#reconcileConnections();
     this.#reconcileSubscriptions();
+  }
+
+  /** The SFU we publish on; changes if the one we first chose refused us. */
+  get ownServiceUrl(): string {
+    return this.#call.serviceUrl;
   }
 
   /** Our own participant's media, while connected to our SFU. */
@@ -153,13 +197,20 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     const all = this.#connections();
     this.own = undefined;
     this.#remotes.clear();
+    for (const abort of this.#pending.values()) abort.abort();
     this.#pending.clear();
     this.#ignored.clear();
     await Promise.all(all.map((c) => c.close()));
   }
 
   #create(options: SfuConnectionOptions): SfuConnection {
-    return this.options.createConnection?.(options) ?? new SfuConnection(options);
+    const withDead: SfuConnectionOptions = {
+      ...options,
+      onDead: (connection) => {
+        this.#dropped(connection, 'the SFU is down or lost the room');
+      },
+    };
+    return this.options.createConnection?.(withDead) ?? new SfuConnection(withDead);
   }
 
   /** A method, not the field: it changes while a connect awaits. */
@@ -194,16 +245,63 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         void connection.close();
       }
     }
+    for (const [url, abort] of this.#pending) {
+      if (!wanted.has(url)) {
+        this.#pending.delete(url);
+        abort.abort();
+      }
+    }
     for (const url of wanted) {
       if (!this.#remotes.has(url) && !this.#pending.has(url)) void this.#connectRemote(url);
     }
   }
 
-  async #connectRemote(serviceUrl: string, attempt = 1): Promise<void> {
+  /** Connects to a remote SFU, retrying with backoff while a member still publishes there. */
+  async #connectRemote(serviceUrl: string): Promise<void> {
     if (!this.#followRemotes) return;
+    const { log } = this.options;
+    const abort = new AbortController();
+    this.#pending.set(serviceUrl, abort);
+    try {
+      await pRetry(
+        async () => {
+          const opened = await this.#openRemote(serviceUrl, abort.signal);
+          if (opened.closingDown) throw new Error('dropped while connecting');
+          // Taken in here, not once pRetry settles: the connection is live from now on.
+          if (abort.signal.aborted || !this.#following()) {
+            await opened.close();
+            return;
+          }
+          this.#remotes.set(serviceUrl, opened);
+          this.#reconcileSubscriptions();
+          this.emit(SfuConnectionsEvent.Changed);
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: this.#timing.remoteFirstRetryMs,
+          maxTimeout: this.#timing.remoteMaxRetryMs,
+          randomize: true,
+          signal: abort.signal,
+          onFailedAttempt: ({ error, attemptNumber }) => {
+            // Members on that SFU stay "waiting for media" meanwhile.
+            log.error('livekit', 'could not subscribe on a remote SFU', {
+              sfu: serviceUrl,
+              attempt: attemptNumber,
+              error: describe(error),
+            });
+          },
+        },
+      );
+    } catch {
+      // Aborted: nobody publishes there any more, or we left.
+    } finally {
+      if (this.#pending.get(serviceUrl) === abort) this.#pending.delete(serviceUrl);
+    }
+  }
+
+  async #openRemote(serviceUrl: string, signal: AbortSignal): Promise<SfuConnection> {
     const { log, roomId, userId, deviceId, homeserver, getOpenIdToken } = this.options;
     const { keyProvider, memberId } = this.#call;
-    this.#pending.add(serviceUrl);
     const connection = this.#create({
       serviceUrl,
       role: 'subscribe',
@@ -222,37 +320,14 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         getOpenIdToken,
         log,
       });
-      if (!this.#pending.has(serviceUrl)) {
-        await connection.close(); // left meanwhile
-        return;
-      }
+      signal.throwIfAborted();
       this.#wire(connection);
-      await connection.connect(grant);
-      if (!this.#pending.has(serviceUrl) || !this.#following()) {
-        await connection.close();
-        return;
-      }
-      this.#remotes.set(serviceUrl, connection);
-      this.#reconcileSubscriptions();
-      this.emit(SfuConnectionsEvent.Changed);
+      await connection.connect(grant, signal);
+      signal.throwIfAborted();
+      return connection;
     } catch (error) {
       await connection.close();
-      log.error('livekit', 'could not subscribe on a remote SFU', {
-        sfu: serviceUrl,
-        attempt,
-        error: describe(error),
-      });
-      // Members on that SFU stay "waiting for media"; try again a little later.
-      if (attempt < REMOTE_ATTEMPTS && this.#following()) {
-        this.#later(() => {
-          this.#pending.delete(serviceUrl);
-          if (!this.#remotes.has(serviceUrl)) void this.#connectRemote(serviceUrl, attempt + 1);
-        }, REMOTE_RETRY_MS * attempt);
-        return;
-      }
-    } finally {
-      if (attempt >= REMOTE_ATTEMPTS || this.#remotes.has(serviceUrl))
-        this.#pending.delete(serviceUrl);
+      throw error;
     }
   }
 
@@ -289,8 +364,17 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       this.#reconcileSubscriptions();
       this.emit(SfuConnectionsEvent.Changed);
     };
+    let stall: ReturnType<typeof setTimeout> | undefined;
+    const unstall = () => {
+      clearTimeout(stall);
+      stall = undefined;
+    };
     const onReconnecting = () => {
       if (isOwn()) this.emit(SfuConnectionsEvent.OwnReconnecting);
+      stall ??= setTimeout(() => {
+        stall = undefined;
+        this.#dropped(connection, 'stalled while reconnecting');
+      }, this.#timing.stallMs);
     };
     room
       .on(RoomEvent.ParticipantConnected, onParticipant)
@@ -313,30 +397,34 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       .on(RoomEvent.Reconnecting, onReconnecting)
       .on(RoomEvent.SignalReconnecting, onReconnecting)
       .on(RoomEvent.Reconnected, () => {
+        unstall();
         if (isOwn()) this.emit(SfuConnectionsEvent.OwnReconnected);
       })
       .on(RoomEvent.Disconnected, (reason) => {
-        this.#onDisconnected(connection, reason);
+        unstall();
+        this.#dropped(connection, reason === undefined ? 'unknown' : DisconnectReason[reason]);
       });
     room.localParticipant.on(ParticipantEvent.IsSpeakingChanged, onChange);
   }
 
-  #onDisconnected(connection: SfuConnection, reason: DisconnectReason | undefined): void {
+  /** A connection the server or network took from us, or one that stalled: close it, then recover. */
+  #dropped(connection: SfuConnection, why: string): void {
     if (connection.closingDown) return;
+    void connection.close();
     if (connection === this.own) {
-      this.emit(
-        SfuConnectionsEvent.OwnLost,
-        MatrixCallError.connectionLost(
-          new Error(reason === undefined ? 'unknown' : DisconnectReason[reason]),
-        ),
-      );
+      this.emit(SfuConnectionsEvent.OwnDropped, MatrixCallError.connectionLost(new Error(why)));
       return;
     }
+    if (this.#remotes.get(connection.serviceUrl) !== connection) return;
+    this.options.log.warn('livekit', 'lost a remote SFU; connecting again', {
+      sfu: connection.serviceUrl,
+      why,
+    });
     this.#remotes.delete(connection.serviceUrl);
     this.emit(SfuConnectionsEvent.Changed);
     if (this.#followRemotes)
       this.#later(() => {
         this.#reconcileConnections();
-      }, REMOTE_RECONNECT_MS);
+      }, this.#timing.remoteReconnectMs);
   }
 }

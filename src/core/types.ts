@@ -264,6 +264,12 @@ export interface CallSessionOptions {
     audioOutputId?: string;
   };
   membershipTiming?: MembershipTiming;
+  /**
+   * How long to keep trying to get back onto our SFU after it dropped us (it
+   * restarted, or the network went away) before the call ends as
+   * `connection-lost`. The membership stays meanwhile. Default 120 s.
+   */
+  reconnectTimeoutMs?: number;
   /** Log to the console as well as to the diagnostics log. */
   debug?: boolean;
 }

@@ -1,6 +1,7 @@
 // Network trouble on the real stack, simulated with livekit-client's own test hooks.
 import { assert } from '@open-wc/testing';
 import type { Room as LivekitRoom } from 'livekit-client';
+import type { MatrixClient } from 'matrix-js-sdk';
 import type { CallSession } from '../../src/core/call-session.js';
 import type { CallPhase } from '../../src/core/types.js';
 import { CallSessionEvent } from '../../src/core/types.js';
@@ -13,6 +14,10 @@ import {
   remote,
   sessionPool,
 } from './core-helpers.js';
+
+/** The session's Matrix client (private; only tests reach in). */
+const matrixClientOf = (s: CallSession) =>
+  (s as unknown as { parts: { matrix: { client: MatrixClient } } }).parts.matrix.client;
 
 /** The session's own LiveKit room (private; only tests reach in). */
 const livekitRoomOf = (s: CallSession) =>
@@ -36,13 +41,45 @@ describe('CallSession under network trouble', function () {
     await assertDecodes(b, identityOf(alice));
   });
 
-  it('when the SFU drops us for good, fails with connection-lost and removes the membership', async () => {
+  it('when the SFU drops us, gets back on by itself: same membership, no rejoin, media resumes', async () => {
     const { alice, bob, roomId, a, b } = await callOfTwo(pool);
+    await assertDecodes(b, identityOf(alice));
+    const before = await memberState(bob, roomId, alice);
+    const phases: CallPhase[] = [];
+    const errors: unknown[] = [];
+    a.on(CallSessionEvent.PhaseChanged, (phase) => phases.push(phase));
+    a.on(CallSessionEvent.Error, (e) => errors.push(e));
+    const dropped = livekitRoomOf(a);
+    await dropped?.simulateScenario('server-leave');
+    await waitFor('back on the SFU', () => livekitRoomOf(a) !== dropped, 30_000);
+    await waitFor('connected again', () => a.snapshot.phase === 'connected', 30_000);
+    assert.deepEqual(phases.slice(0, 1), ['reconnecting']);
+    assert.deepEqual(errors, []);
+    const after = await memberState(bob, roomId, alice);
+    assert.deepEqual(after.content, before.content, 'the membership was never touched');
+    await assertDecodes(b, identityOf(alice));
+    assert.isTrue(a.diagnostics.list('livekit').some((e) => e.message === 'back on our SFU'));
+  });
+
+  it('gives up after reconnectTimeoutMs if it cannot get back: connection-lost, membership removed', async () => {
+    const { alice, bob, roomId } = await callOfTwo(pool, { join: false });
+    const a = pool.open(alice, roomId, { reconnectTimeoutMs: 3000 });
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    await a.join();
+    await b.join();
     await waitFor('Bob sees Alice', () => remote(b, alice.userId));
+    // The homeserver stops handing out OpenID tokens (a stand-in: the SFU, auth service and
+    // membership are real), so no fresh JWT can be had.
+    const client = matrixClientOf(a);
+    const getOpenIdToken = client.getOpenIdToken.bind(client);
+    client.getOpenIdToken = () => Promise.reject(new Error('M_UNKNOWN: stalled'));
     const failed = new Promise((resolve) => a.on(CallSessionEvent.Error, resolve));
+    const started = Date.now();
     await livekitRoomOf(a)?.simulateScenario('server-leave');
     const error = (await failed) as { reason: string };
     assert.equal(error.reason, 'connection-lost');
+    assert.isAtLeast(Date.now() - started, 2500, 'kept trying for its budget');
     assert.equal(a.snapshot.phase, 'failed');
     await waitFor(
       'no ghost membership',
@@ -51,6 +88,7 @@ describe('CallSession under network trouble', function () {
     );
     await waitFor('Bob no longer shows Alice', () => !remote(b, alice.userId), 10_000);
     // A retry rejoins cleanly.
+    client.getOpenIdToken = getOpenIdToken;
     await a.join();
     await waitFor('Bob sees Alice again', () => remote(b, alice.userId), 10_000);
     await assertDecodes(b, identityOf(alice));

@@ -152,6 +152,28 @@ export async function collectSecrets(run: E2ERun, response: Response): Promise<v
   }
 }
 
+/**
+ * Where a secret shows up: each hit names the place and the secret's kind, and quotes the
+ * text around it with every secret masked, so the report itself is safe to print.
+ */
+export function secretLeaks(secrets: Iterable<string>, places: [string, string][]): string[] {
+  const all = [...secrets];
+  const mask = (text: string) =>
+    all.reduce(
+      (out, secret, i) =>
+        out.replaceAll(secret, `<${secret.startsWith('eyJ') ? 'JWT' : 'token'} #${i}>`),
+      text,
+    );
+  const leaks: string[] = [];
+  for (const [where, text] of places) {
+    const at = all.map((secret) => text.indexOf(secret)).filter((i) => i >= 0);
+    if (at.length === 0) continue;
+    const from = Math.max(0, Math.min(...at) - 160);
+    leaks.push(`${where}: …${mask(text.slice(from, from + 480))}…`);
+  }
+  return leaks;
+}
+
 /** The main process of the Chromium started with `flag` (its unique fake-camera argument). */
 export function browserPid(flag: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
@@ -212,7 +234,9 @@ export class E2ERun {
   }
 
   async room(creator: ProvisionedUser, others: ProvisionedUser[], opts: CreateRoomOptions = {}) {
-    const { roomId } = await createRoom(this.stack, creator, {
+    // On the creator's own homeserver (A's or, federated, B's).
+    const home = { homeserverUrl: creator.homeserverUrl };
+    const { roomId } = await createRoom(this.stack.federation ? home : this.stack, creator, {
       encrypted: true,
       invite: others,
       ...opts,
@@ -222,7 +246,7 @@ export class E2ERun {
       // Each joins through their own homeserver (over federation for B's users).
       for (const user of others)
         await joinRoom({ homeserverUrl: user.homeserverUrl }, user, roomId, [
-          this.stack.serverName,
+          creator.userId.slice(creator.userId.indexOf(':') + 1),
         ]);
     }
     return roomId;
