@@ -4,6 +4,7 @@ import { IncomingCalls } from './incoming-calls.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
+import { OwnSfu } from './own-sfu.js';
 import { RoomCall, RoomCallEvent } from './room-call.js';
 import { RoomProfiles } from './room-profiles.js';
 import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
@@ -18,6 +19,8 @@ export interface CallParts {
   incoming: IncomingCalls;
   encryption: MediaEncryption;
   connections: SfuConnections;
+  /** Where we publish, and getting back on there. */
+  ownSfu: OwnSfu;
   /** Stops them all (the Matrix client is the session's to stop). */
   dispose(): void;
 }
@@ -69,6 +72,14 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
     readStats: () => connections.readStats(),
   });
+  const ownSfu = new OwnSfu({
+    matrix,
+    roomId: room.roomId,
+    encryption,
+    connections,
+    members: () => roomCall.members,
+    log,
+  });
   roomCall.on(RoomCallEvent.MembersChanged, (members) => {
     connections.setMembers(members);
   });
@@ -88,6 +99,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     incoming,
     encryption,
     connections,
+    ownSfu,
     dispose() {
       stopKeyLog();
       profiles.dispose();

@@ -16,9 +16,9 @@ import { IncomingCallsEvent } from './incoming-calls.js';
 import { MediaEncryptionEvent } from './media-encryption.js';
 import { RoomCallEvent } from './room-call.js';
 import { RoomProfilesEvent } from './room-profiles.js';
-import { fetchPublishGrant, type OpenIdToken } from './sfu-auth.js';
+import type { OpenIdToken } from './sfu-auth.js';
 import { SfuConnectionsEvent } from './sfu-connections.js';
-import { OWN_SFU_GIVE_UP_MS, recoverOwnSfu } from './sfu-recovery.js';
+import { OWN_SFU_GIVE_UP_MS } from './sfu-recovery.js';
 import { buildSnapshot, noProfile } from './snapshot.js';
 import {
   CallPhase,
@@ -67,8 +67,6 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   readonly #media: LocalMedia;
   #transport: Promise<DiscoveredTransport> | undefined;
   #joinAbort: AbortController | undefined;
-  /** Where we publish in this call, under which member ID; kept to reconnect there. */
-  #publishing: { serviceUrl: string; memberId: string } | undefined;
   #recovery: AbortController | undefined;
   /** Our SFU dropped before the join finished: recover once it has. */
   #droppedDuringJoin: MatrixCallError | undefined;
@@ -176,9 +174,6 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const changed = () => {
       this.#changed();
     };
-    const lost = (error: MatrixCallError) => {
-      this.#lose(error);
-    };
     profiles.on(RoomProfilesEvent.Changed, changed);
     encryption.on(MediaEncryptionEvent.Changed, changed);
     connections.on(SfuConnectionsEvent.Changed, changed);
@@ -187,10 +182,12 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
-    roomCall.on(RoomCallEvent.Failed, lost);
+    roomCall.on(RoomCallEvent.Failed, (error) => {
+      this.#lose(error);
+    });
     connections.on(SfuConnectionsEvent.OwnDropped, (error) => {
-      if (this.#isInCall()) void this.#recoverOwnSfu(error, lost);
-      else if (this.#publishing) this.#droppedDuringJoin = error;
+      if (this.#isInCall()) void this.#recoverOwnSfu(error);
+      else if (parts.ownSfu.publishing) this.#droppedDuringJoin = error;
     });
     connections.on(SfuConnectionsEvent.OwnReconnecting, () => {
       if (this.#phase === CallPhase.Connected) this.#setPhase(CallPhase.Reconnecting);
@@ -245,7 +242,8 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     const timings: Record<string, number> = {};
     this.#phaseTimings = timings;
     try {
-      const { matrix, room, profiles, roomCall, encryption, connections } = this.#requireParts();
+      const { matrix, room, profiles, roomCall, encryption, connections, ownSfu } =
+        this.#requireParts();
       if (encryption.mode !== 'none' && !isE2EESupported()) throw MatrixCallError.e2eeUnsupported();
 
       this.#setPhase(CallPhase.Discovering);
@@ -263,13 +261,15 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       });
       signal.throwIfAborted();
 
-      const memberId = crypto.randomUUID();
-      const { serviceUrl, participant } = await this.#connectOwnOrJoined(
-        transport.livekitServiceUrl,
-        memberId,
+      const { serviceUrl, memberId, participant } = await ownSfu.connect({
+        ownServiceUrl: transport.livekitServiceUrl,
+        memberId: crypto.randomUUID(),
         openId,
         signal,
-      );
+        onStep: (step) => {
+          this.#setPhase(step === 'authorizing' ? CallPhase.Authorizing : CallPhase.Connecting);
+        },
+      });
 
       this.#setPhase(CallPhase.Publishing);
       await this.#media.attach(participant);
@@ -298,10 +298,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       this.emit(CallSessionEvent.Joined);
       const dropped = this.#droppedDuringJoin;
       this.#droppedDuringJoin = undefined;
-      if (dropped)
-        void this.#recoverOwnSfu(dropped, (error) => {
-          this.#lose(error);
-        });
+      if (dropped) void this.#recoverOwnSfu(dropped);
     } catch (error) {
       const mapped = MatrixCallError.from(error);
       await this.#abandonJoin();
@@ -315,77 +312,12 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   }
 
   /**
-   * Authorizes on and connects to our SFU. If it refuses to create the call's
-   * LiveKit room for us (lk-jwt-service only does so for its own homeservers'
-   * users) and a call is under way, publishes where its oldest member does.
-   */
-  async #connectOwnOrJoined(
-    ownServiceUrl: string,
-    memberId: string,
-    openId: Promise<OpenIdToken>,
-    signal: AbortSignal,
-  ) {
-    const { matrix, roomCall } = this.#requireParts();
-    try {
-      const participant = await this.#connectOwn(ownServiceUrl, memberId, signal, openId);
-      return { serviceUrl: ownServiceUrl, participant };
-    } catch (error) {
-      const joined = roomCall.members.find(
-        (m) =>
-          m.serviceUrl &&
-          m.serviceUrl !== ownServiceUrl &&
-          !(m.userId === matrix.userId && m.deviceId === matrix.deviceId),
-      )?.serviceUrl;
-      if (!MatrixCallError.is(error, 'sfu-room-creation-restricted') || !joined) throw error;
-      this.diagnostics.warn(
-        'livekit',
-        'our SFU does not create rooms for us; publishing on the SFU of the call under way',
-        { ours: ownServiceUrl, theirs: joined },
-      );
-      const participant = await this.#connectOwn(joined, memberId, signal);
-      return { serviceUrl: joined, participant };
-    }
-  }
-
-  /** A fresh publishing grant, then a new connection to the SFU behind it. */
-  async #connectOwn(
-    serviceUrl: string,
-    memberId: string,
-    signal: AbortSignal,
-    prefetchedToken?: Promise<OpenIdToken>,
-  ) {
-    const { matrix, room, encryption, connections } = this.#requireParts();
-    this.#publishing = { serviceUrl, memberId };
-    if (!this.#isInCall()) this.#setPhase(CallPhase.Authorizing);
-    const grant = await fetchPublishGrant({
-      serviceUrl,
-      roomId: room.roomId,
-      userId: matrix.userId,
-      deviceId: matrix.deviceId,
-      homeserver: matrix.homeserver,
-      memberId,
-      getOpenIdToken: () => matrix.client.getOpenIdToken(),
-      prefetchedToken,
-      log: this.diagnostics,
-      signal,
-    });
-    if (!this.#isInCall()) this.#setPhase(CallPhase.Connecting);
-    const keyProvider = encryption.keyProvider ?? (await encryption.createKeyProvider());
-    return connections.connectOwn(
-      { serviceUrl, grant, keyProvider, worker: encryption.takeWorker(), memberId },
-      signal,
-    );
-  }
-
-  /**
    * Our SFU dropped us (or restarted): keep the membership, so peers keep our
    * tile and key, and get back on with a fresh grant and republished media.
    */
-  async #recoverOwnSfu(
-    cause: MatrixCallError,
-    lost: (error: MatrixCallError) => void,
-  ): Promise<void> {
-    const publishing = this.#publishing;
+  async #recoverOwnSfu(cause: MatrixCallError): Promise<void> {
+    const { ownSfu } = this.#requireParts();
+    const publishing = ownSfu.publishing;
     if (this.#recovery || !publishing) return;
     const abort = new AbortController();
     this.#recovery = abort;
@@ -396,21 +328,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       error: cause.message,
     });
     try {
-      const attempts = await recoverOwnSfu(
-        async () => {
-          const participant = await this.#connectOwn(
-            publishing.serviceUrl,
-            publishing.memberId,
-            abort.signal,
-          );
-          await this.#media.attach(participant);
-        },
-        {
-          signal: abort.signal,
-          log: this.diagnostics,
-          giveUpAfterMs: this.options.reconnectTimeoutMs ?? OWN_SFU_GIVE_UP_MS,
-          sfu: publishing.serviceUrl,
-        },
+      const attempts = await ownSfu.reconnect(
+        (participant) => this.#media.attach(participant),
+        abort.signal,
+        this.options.reconnectTimeoutMs ?? OWN_SFU_GIVE_UP_MS,
       );
       this.diagnostics.info('livekit', 'back on our SFU', {
         attempts,
@@ -419,7 +340,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       if (this.#phase === CallPhase.Reconnecting) this.#setPhase(CallPhase.Connected);
     } catch (error) {
       if (abort.signal.aborted) return; // we left meanwhile
-      lost(MatrixCallError.connectionLost(error));
+      this.#lose(MatrixCallError.connectionLost(error));
     } finally {
       if (this.#recovery === abort) this.#recovery = undefined;
     }
@@ -452,7 +373,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   async #takeDown(membershipBudgetMs: number, budgetMs: number): Promise<boolean> {
     const parts = this.parts;
     this.#recovery?.abort();
-    this.#publishing = undefined;
+    parts?.ownSfu.forget();
     this.#droppedDuringJoin = undefined;
     parts?.encryption.stopWatching();
     const left = parts

@@ -1,4 +1,5 @@
 import { assert } from '@open-wc/testing';
+import { plainFields } from './livekit-logs.js';
 import { DiagnosticsLog, fingerprint } from './diagnostics.js';
 
 describe('DiagnosticsLog', () => {
@@ -41,6 +42,32 @@ describe('DiagnosticsLog', () => {
       keyFingerprint: 'a1b2c3d4',
       keyIndex: 2,
     });
+  });
+
+  it('takes Errors and objects as messages (libraries log them), redacted as text', () => {
+    const log = new DiagnosticsLog();
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl';
+    assert.equal(
+      log.log('livekit', 'warn', new Error(`bad ${jwt}`)).message,
+      'Error: bad [redacted]',
+    );
+    assert.equal(
+      log.log('livekit', 'warn', { url: `ws://x/?access_token=${jwt}` }).message,
+      '{"url":"ws://x/?access_token=[redacted]"}',
+    );
+    assert.equal(log.log('livekit', 'warn', 42).message, '42');
+    assert.equal(log.log('livekit', 'warn', undefined).message, 'undefined');
+  });
+
+  it('keeps only the plain values of a livekit-client log context', () => {
+    const error = new Error('participant not found');
+    assert.deepEqual(plainFields({ room: 'r', attempt: 2, error, participant: { sid: 'x' } }), {
+      room: 'r',
+      attempt: 2,
+      error,
+    });
+    assert.isUndefined(plainFields({ participant: {} }));
+    assert.isUndefined(plainFields('text'));
   });
 
   it('keeps a bounded number of entries, oldest dropped first', () => {

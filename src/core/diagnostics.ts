@@ -74,8 +74,14 @@ export class DiagnosticsLog {
     if (value && value.length >= 8) this.#secrets.add(value);
   }
 
-  redact(text: string): string {
-    let out = text;
+  /** Redacts `text`; anything else (libraries log Errors and objects too) is stringified first. */
+  redact(text: unknown): string {
+    let out =
+      typeof text === 'string'
+        ? text
+        : text instanceof Error
+          ? `${text.name}: ${text.message}`
+          : safeStringify(text);
     for (const secret of this.#secrets) out = out.split(secret).join(REDACTED);
     for (const pattern of secretPatterns) {
       out = out.replace(pattern, (match, prefix?: string) =>
@@ -88,7 +94,7 @@ export class DiagnosticsLog {
   log(
     category: DiagnosticsCategory,
     level: DiagnosticsLevel,
-    message: string,
+    message: unknown,
     fields?: Record<string, unknown>,
   ): DiagnosticsEntry {
     const entry: DiagnosticsEntry = {

@@ -14,12 +14,25 @@ export function routeLivekitLogs(log: DiagnosticsLog): () => void {
   if (!routed) {
     routed = true;
     setLogLevel('warn');
-    setLogExtension((level, message) => {
+    // Typed `string`, but livekit-client passes Errors and objects too.
+    setLogExtension((level, message: unknown, context) => {
       // Anything below warn is too chatty for diagnostics.
       if (level < LogLevel.warn) return;
+      const fields = plainFields(context);
       for (const target of targets)
-        target.log('livekit', level >= LogLevel.error ? 'error' : 'warn', message);
+        target.log('livekit', level >= LogLevel.error ? 'error' : 'warn', message, fields);
     });
   }
   return () => targets.delete(log);
+}
+
+/** The context's plain values (room names, reasons, errors), not the objects it drags along. */
+export function plainFields(context: unknown): Record<string, unknown> | undefined {
+  if (!context || typeof context !== 'object') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    const plain = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    if (plain || value instanceof Error) out[key] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -66,7 +66,7 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   prepare(): void {
     if (this.mode === 'none') return;
     try {
-      this.#spareWorker ??= createE2eeWorker(this.options.e2eeWorkerUrl);
+      this.#spareWorker ??= createE2eeWorker(this.options.e2eeWorkerUrl, this.options.log);
     } catch (error) {
       this.options.log.debug('e2ee', 'could not start the E2EE worker early', {
         error: describe(error),

@@ -83,7 +83,7 @@ export class SfuConnection {
     this.role = options.role;
     this.#log = options.log;
     this.#worker = options.keyProvider
-      ? (options.worker ?? createE2eeWorker(options.e2eeWorkerUrl))
+      ? (options.worker ?? createE2eeWorker(options.e2eeWorkerUrl, options.log))
       : undefined;
     const policy = new ProbingReconnectPolicy(() => {
       void this.#probeBeforeResume(options.onDead);
