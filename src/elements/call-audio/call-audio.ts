@@ -1,12 +1,9 @@
-import { LitElement, css, html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { css, html, nothing } from 'lit';
+import { state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { consume } from '@lit/context';
-import type { CallSessionApi, CallTrack } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
-import { callSessionContext, translatorContext } from '../../controller/call-context.js';
-import { english, type Translator } from '../../i18n/index.js';
+import type { CallTrack } from '../../core/types.js';
+import { CallPartElement } from '../shared/call-part-element.js';
 import { tokens } from '../shared/tokens.js';
 import { streamFor } from '../shared/media.js';
 
@@ -21,7 +18,7 @@ import { streamFor } from '../shared/media.js';
  *
  * @csspart enable-button - The "click to hear the call" button, shown while autoplay is blocked.
  */
-export class CallAudioElement extends LitElement {
+export class CallAudioElement extends CallPartElement {
   static override styles = [
     tokens,
     css`
@@ -31,22 +28,9 @@ export class CallAudioElement extends LitElement {
     `,
   ];
 
-  /** The call to play; defaults to the one of the enclosing `<matrix-call>`. */
-  @property({ attribute: false }) session?: CallSessionApi;
-
-  @consume({ context: callSessionContext, subscribe: true })
-  @state()
-  private contextSession?: CallSessionApi;
-
-  @consume({ context: translatorContext, subscribe: true })
-  @state()
-  private i18n: Translator = english;
-
   @state() private blocked = false;
 
-  readonly #call = new CallController(this, {
-    session: () => this.session ?? this.contextSession,
-  });
+  readonly #call = this.followCall();
 
   protected override updated(): void {
     this.#play();

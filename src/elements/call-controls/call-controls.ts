@@ -1,11 +1,7 @@
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
-import type { CallSessionApi } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
 import { CallErrorEvent } from '../../events/call-error.js';
-import { callSessionContext, translatorContext } from '../../controller/call-context.js';
-import { english, type Translator } from '../../i18n/index.js';
+import { CallPartElement } from '../shared/call-part-element.js';
 import { tokens } from '../shared/tokens.js';
 import { icons } from '../shared/icons.js';
 import { isTyping, toggleState } from '../shared/media.js';
@@ -44,29 +40,15 @@ const interactive = 'button, a, input, select, textarea, summary, [role], [conte
  *
  * @cssstate push-to-talk - Space is held down and the microphone is on because of it.
  */
-export class CallControlsElement extends LitElement {
+export class CallControlsElement extends CallPartElement {
   static override styles = [tokens, styles];
-
-  /** The call to control; defaults to the one of the enclosing `<matrix-call>`. */
-  @property({ attribute: false }) session?: CallSessionApi;
 
   /** Turns off the keyboard shortcuts (M, V, hold Space). */
   @property({ type: Boolean, attribute: 'no-shortcuts' }) noShortcuts = false;
 
-  @consume({ context: callSessionContext, subscribe: true })
-  @state()
-  private contextSession?: CallSessionApi;
-
-  @consume({ context: translatorContext, subscribe: true })
-  @state()
-  private i18n: Translator = english;
-
   @state() private pushToTalk = false;
 
-  readonly #call = new CallController(this, {
-    session: () => this.session ?? this.contextSession,
-    onError: (error) => this.dispatchEvent(new CallErrorEvent(error)),
-  });
+  readonly #call = this.followCall((error) => this.dispatchEvent(new CallErrorEvent(error)));
   readonly #internals = this.attachInternals();
 
   constructor() {

@@ -1,14 +1,11 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { consume } from '@lit/context';
-import type { CallParticipant, CallSessionApi } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
-import { callSessionContext, translatorContext } from '../../controller/call-context.js';
-import { english, type Translator } from '../../i18n/index.js';
+import type { CallParticipant } from '../../core/types.js';
 import type { CallPinEvent } from '../../events/call-pin.js';
 import type { CallTileResizeEvent } from '../../events/call-tile-resize.js';
 import { CallTileElement } from '../call-tile/call-tile.js';
+import { CallPartElement } from '../shared/call-part-element.js';
 import { tokens } from '../shared/tokens.js';
 import { icons } from '../shared/icons.js';
 import { fitTiles } from './fit.js';
@@ -62,11 +59,8 @@ type Corner = 'tl' | 'tr' | 'bl' | 'br';
  * @cssstate spotlight - A screen share or pinned tile is in the spotlight.
  * @cssstate empty - You are alone in the call.
  */
-export class CallGridElement extends LitElement {
+export class CallGridElement extends CallPartElement {
   static override styles = [tokens, styles];
-
-  /** The call to show; defaults to the one of the enclosing `<matrix-call>`. */
-  @property({ attribute: false }) session?: CallSessionApi;
 
   /** Most tiles on one page of the grid (fewer on narrow screens). */
   @property({ type: Number, attribute: 'page-size' }) pageSize = 9;
@@ -74,22 +68,12 @@ export class CallGridElement extends LitElement {
   /** Key of the tile in the spotlight: a participant ID, or `ID:screen` for a screen share. */
   @property() pinned = '';
 
-  @consume({ context: callSessionContext, subscribe: true })
-  @state()
-  private contextSession?: CallSessionApi;
-
-  @consume({ context: translatorContext, subscribe: true })
-  @state()
-  private i18n: Translator = english;
-
   @state() private page = 0;
   @state() private width = 0;
   @state() private height = 0;
   @state() private corner: Corner = 'br';
 
-  readonly #call = new CallController(this, {
-    session: () => this.session ?? this.contextSession,
-  });
+  readonly #call = this.followCall();
   readonly #internals = this.attachInternals();
   readonly #ratios = new Map<string, number>();
   readonly #resizeObserver = new ResizeObserver(([entry]) => {

@@ -1,10 +1,5 @@
-import { LitElement, html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
-import type { CallSessionApi } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
-import { callSessionContext, translatorContext } from '../../controller/call-context.js';
-import { english, type Translator } from '../../i18n/index.js';
+import { html, nothing } from 'lit';
+import { CallPartElement } from '../shared/call-part-element.js';
 import { tokens } from '../shared/tokens.js';
 import { icons } from '../shared/icons.js';
 import { styles } from './call-header.styles.js';
@@ -22,23 +17,10 @@ import { styles } from './call-header.styles.js';
  * @csspart participant-count - The participant count.
  * @csspart e2ee-lock - The encryption indicator; its tooltip explains the mode.
  */
-export class CallHeaderElement extends LitElement {
+export class CallHeaderElement extends CallPartElement {
   static override styles = [tokens, styles];
 
-  /** The call to describe; defaults to the one of the enclosing `<matrix-call>`. */
-  @property({ attribute: false }) session?: CallSessionApi;
-
-  @consume({ context: callSessionContext, subscribe: true })
-  @state()
-  private contextSession?: CallSessionApi;
-
-  @consume({ context: translatorContext, subscribe: true })
-  @state()
-  private i18n: Translator = english;
-
-  readonly #call = new CallController(this, {
-    session: () => this.session ?? this.contextSession,
-  });
+  readonly #call = this.followCall();
 
   override render() {
     const s = this.#call.snapshot;

@@ -1,13 +1,10 @@
-import { LitElement, html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
-import { consume } from '@lit/context';
 import type { CallSessionApi, CallSnapshot } from '../../core/types.js';
-import { CallController } from '../../controller/call-controller.js';
-import { callSessionContext, translatorContext } from '../../controller/call-context.js';
 import { CallErrorEvent } from '../../events/call-error.js';
 import { CallRequestJoinEvent } from '../../events/call-request-join.js';
-import { english, type Translator } from '../../i18n/index.js';
+import { CallPartElement } from '../shared/call-part-element.js';
 import { tokens } from '../shared/tokens.js';
 import { screen } from '../shared/screen.js';
 import { icons } from '../shared/icons.js';
@@ -33,27 +30,13 @@ import { styles } from './call-lobby.styles.js';
  * @csspart level - The microphone level meter.
  * @csspart join-button - The join button.
  */
-export class CallLobbyElement extends LitElement {
+export class CallLobbyElement extends CallPartElement {
   static override styles = [tokens, screen, styles];
-
-  /** The call to join; defaults to the one of the enclosing `<matrix-call>`. */
-  @property({ attribute: false }) session?: CallSessionApi;
 
   /** The name typed in the lobby; starts as the user's display name. */
   @property({ attribute: false }) displayName?: string;
 
-  @consume({ context: callSessionContext, subscribe: true })
-  @state()
-  private contextSession?: CallSessionApi;
-
-  @consume({ context: translatorContext, subscribe: true })
-  @state()
-  private i18n: Translator = english;
-
-  readonly #call = new CallController(this, {
-    session: () => this.session ?? this.contextSession,
-    onError: (error) => this.dispatchEvent(new CallErrorEvent(error)),
-  });
+  readonly #call = this.followCall((error) => this.dispatchEvent(new CallErrorEvent(error)));
   #previewed: CallSessionApi | undefined;
 
   /** Joins with the typed name, unless a `call-request-join` listener takes over. */
