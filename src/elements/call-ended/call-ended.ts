@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, html } from 'lit';
 import { state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { translatorContext } from '../../controller/call-context.js';
@@ -6,7 +6,7 @@ import { CallRequestJoinEvent } from '../../events/call-request-join.js';
 import { CallRequestLobbyEvent } from '../../events/call-request-lobby.js';
 import { english, type Translator } from '../../i18n/index.js';
 import { tokens } from '../shared/tokens.js';
-import { screen } from '../shared/screen.js';
+import { screen, screenHost } from '../shared/screen.js';
 
 /**
  * @summary The small view after leaving: Rejoin, or back to the lobby.
@@ -20,16 +20,7 @@ import { screen } from '../shared/screen.js';
  * @csspart base - The card.
  */
 export class CallEndedElement extends LitElement {
-  static override styles = [
-    tokens,
-    screen,
-    css`
-      :host {
-        display: flex;
-        flex-direction: column;
-      }
-    `,
-  ];
+  static override styles = [tokens, screen, screenHost];
 
   @consume({ context: translatorContext, subscribe: true })
   @state()

@@ -6,7 +6,7 @@ import { translatorContext } from '../../controller/call-context.js';
 import { CallRequestRetryEvent } from '../../events/call-request-retry.js';
 import { english, type Translator } from '../../i18n/index.js';
 import { tokens } from '../shared/tokens.js';
-import { screen } from '../shared/screen.js';
+import { screen, screenHost } from '../shared/screen.js';
 import { rich } from '../shared/rich-text.js';
 
 /**
@@ -26,11 +26,8 @@ export class CallFailureElement extends LitElement {
   static override styles = [
     tokens,
     screen,
+    screenHost,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-      }
       .audience {
         font-size: 13px;
         font-weight: 700;

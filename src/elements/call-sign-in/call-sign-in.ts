@@ -6,7 +6,7 @@ import { translatorContext } from '../../controller/call-context.js';
 import { CallRequestSignInEvent } from '../../events/call-request-sign-in.js';
 import { english, type Translator } from '../../i18n/index.js';
 import { tokens } from '../shared/tokens.js';
-import { screen } from '../shared/screen.js';
+import { screen, screenHost } from '../shared/screen.js';
 import { rich } from '../shared/rich-text.js';
 
 /**
@@ -24,11 +24,8 @@ export class CallSignInElement extends LitElement {
   static override styles = [
     tokens,
     screen,
+    screenHost,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-      }
       .error {
         padding: 10px 12px;
         border-radius: 8px;

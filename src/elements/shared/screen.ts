@@ -59,3 +59,11 @@ export const screen = css`
     gap: var(--_gap);
   }
 `;
+
+/** The host of a screen that is a card of its own (sign-in, failure, ended). */
+export const screenHost = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+  }
+`;
