@@ -2,7 +2,7 @@
 // fake camera, load the demo page (CDN build) and join one call through <matrix-call> on the
 // local stack. Browsers are reused across scenarios; every scenario has its own users, room
 // and pages. Screenshots of every participant go to .artifacts/e2e/.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2ERun, Participant, waitFor, type DecodingSample } from './harness.js';
@@ -46,6 +46,10 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
 
   after(async () => {
     await run.close();
+  });
+
+  afterEach(() => {
+    run.assertNoNewPageErrors();
   });
 
   /** Registers `names`, creates a room for them (encrypted by default) and opens their lobbies. */

@@ -165,7 +165,7 @@ export class ElementCallParticipant implements Peer {
       );
     });
     page.on('pageerror', (error) => {
-      this.run.consoleLines.push(`[${label}] pageerror: ${error.message}\n${error.stack ?? ''}`);
+      this.run.pageError(label, error);
     });
     page.on('response', (response) => void collectSecrets(this.run, response));
     await page.goto(this.server.hostUrl);

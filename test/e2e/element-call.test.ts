@@ -5,7 +5,7 @@
 // audio samples, read inside <matrix-call> and inside Element Call's iframe. Scenarios share a
 // call where they can (CI time); the wire traffic of both sides goes to
 // .artifacts/e2e/element-call-wire.json for test/widget-host/FINDINGS.md.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +59,10 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     await run.close();
     await server.close();
     console.log(`element-call interop suite: ${Math.round((Date.now() - started) / 1000)} s`);
+  });
+
+  afterEach(() => {
+    run.assertNoNewPageErrors();
   });
 
   const origins = () => [

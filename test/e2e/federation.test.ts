@@ -2,7 +2,7 @@
 // LiveKit and auth service), people on both in separate Chromium processes with their own
 // camera colours, joining through <matrix-call>. Each publishes to their own SFU and
 // subscribes to the other's. Screenshots go to .artifacts/e2e/.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RoomServiceClient } from 'livekit-server-sdk';
@@ -36,6 +36,10 @@ void describe('end to end over federation: A and B', { timeout: 600_000 }, () =>
 
   after(async () => {
     await run.close();
+  });
+
+  afterEach(() => {
+    run.assertNoNewPageErrors();
   });
 
   /** Identities in the LiveKit room of a Matrix room on a deployment's SFU: [identity, publishing]. */

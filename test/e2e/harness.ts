@@ -7,6 +7,7 @@
  * admin registration, OpenID tokens, JWTs from /sfu/get and /get_token), every console line
  * and every exported diagnostics log, so the suite can prove no secret leaked into them.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -201,6 +202,9 @@ export class E2ERun {
   readonly secrets = new Set<string>();
   readonly consoleLines: string[] = [];
   readonly diagnosticsLogs: string[] = [];
+  /** Uncaught exceptions and unhandled rejections in any page, in order. */
+  readonly pageErrors: { label: string; text: string; upstream: boolean }[] = [];
+  #pageErrorsChecked = 0;
   /** Requests to the homeserver, auth service and SFU, per page, for the benchmarks. */
   readonly participants = new Set<Participant>();
   private readonly cleanups: (() => Promise<void>)[] = [];
@@ -224,6 +228,26 @@ export class E2ERun {
     const run = new E2ERun(stack, server);
     if (!running) run.cleanups.push(() => stopStack(dataDir ? { dataDir } : {}));
     return run;
+  }
+
+  /** Records an uncaught exception (or unhandled rejection) of a page. */
+  pageError(label: string, error: Error): void {
+    const text = `${error.message}\n${error.stack ?? ''}`;
+    this.consoleLines.push(`[${label}] pageerror: ${text}`);
+    // Element Call's own iframe is not ours to fix; everything else is.
+    this.pageErrors.push({ label, text, upstream: text.includes('/element-call') });
+  }
+
+  /** Fails (after each test) on any uncaught exception from our code or its dependencies since the last check. */
+  assertNoNewPageErrors(): void {
+    const fresh = this.pageErrors.slice(this.#pageErrorsChecked);
+    this.#pageErrorsChecked = this.pageErrors.length;
+    const ours = fresh.filter((e) => !e.upstream);
+    assert.deepEqual(
+      ours.map((e) => `[${e.label}] ${e.text.slice(0, 400)}`),
+      [],
+      'uncaught exceptions in the pages',
+    );
   }
 
   /** A new user (display name given) on deployment A or (federated) B, its login left to the page. */
@@ -393,9 +417,9 @@ export class Participant {
     page.on('console', (msg) =>
       this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`),
     );
-    page.on('pageerror', (error) =>
-      this.run.consoleLines.push(`[${label}] pageerror: ${error.message}\n${error.stack ?? ''}`),
-    );
+    page.on('pageerror', (error) => {
+      this.run.pageError(label, error);
+    });
     const interesting = (url: string) =>
       url.startsWith(this.run.stack.homeserverUrl) ||
       url.startsWith(this.run.stack.authServiceUrl) ||
