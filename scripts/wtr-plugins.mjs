@@ -160,6 +160,35 @@ export function stackCommands() {
           });
           return `http://127.0.0.1:${server.address().port}`;
         }
+        case 'websiteServer':
+        case 'stallingService': {
+          // websiteServer: a web site, HTML for every path. stallingService: an auth service
+          // that sends 200 and its headers, then never finishes the body. Both send CORS.
+          const http = await import('node:http');
+          const cors = {
+            'access-control-allow-origin': '*',
+            'access-control-allow-headers': '*',
+            'access-control-allow-methods': '*',
+          };
+          const server = http.createServer((req, res) => {
+            if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+            if (p.op === 'websiteServer')
+              return res
+                .writeHead(200, { ...cors, 'content-type': 'text/html' })
+                .end('<!doctype html><title>Welcome</title><h1>Our website</h1>');
+            res.writeHead(200, { ...cors, 'content-type': 'application/json' });
+            res.write('{"url": "ws://127.0.0.1:9", ');
+          });
+          await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+          authServices.push({
+            close: () =>
+              new Promise((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+              }),
+          });
+          return `http://127.0.0.1:${server.address().port}`;
+        }
         default:
           throw new Error(`Unknown stack op ${p.op}`);
       }

@@ -5,6 +5,7 @@
 export type CallErrorReason =
   | 'invalid-config'
   | 'homeserver-unreachable'
+  | 'not-a-homeserver'
   | 'unknown-token'
   | 'login-failed'
   | 'room-not-found'
@@ -23,6 +24,9 @@ export type CallErrorReason =
   | 'e2ee-unsupported'
   | 'aborted'
   | 'unknown';
+
+/** `HttpErrorDetails.error` of an answer whose body never finished. */
+export const STALLED_ANSWER = 'the answer stalled';
 
 /** Who can fix an error: the person using the page, or the server admin. */
 export type CallErrorAudience = 'user' | 'admin';
@@ -121,6 +125,17 @@ export class MatrixCallError extends Error {
     });
   }
 
+  static notAHomeserver(url: string, cause?: unknown): MatrixCallError {
+    return new MatrixCallError(
+      'not-a-homeserver',
+      `The server at ${url} answers, but not as a Matrix homeserver.`,
+      {
+        cause,
+        hint: "Check the homeserver address: it is the one your Matrix app signs in to (for example https://matrix.example.org), not a website's.",
+      },
+    );
+  }
+
   static unknownToken(cause?: unknown): MatrixCallError {
     return new MatrixCallError('unknown-token', 'Your session has expired or was signed out.', {
       cause,
@@ -179,7 +194,9 @@ export class MatrixCallError extends Error {
     const status = http.status ? `HTTP ${http.status}` : 'no answer';
     return new MatrixCallError(
       'jwt-fetch-failed',
-      `The call authorization service refused or failed: ${status}${code}.`,
+      http.error === STALLED_ANSWER
+        ? `The call authorization service began to answer, then stopped (${status}).`
+        : `The call authorization service refused or failed: ${status}${code}.`,
       {
         cause,
         http,

@@ -37,5 +37,16 @@ export function mapMatrixError(
   const { status, errcode } = matrixErrorInfo(error);
   if (errcode === 'M_UNKNOWN_TOKEN' || status === 401) return MatrixCallError.unknownToken(error);
   if (isNetworkError(error)) return MatrixCallError.homeserverUnreachable(homeserver, error);
+  if (isNotMatrix(error, status, errcode)) return MatrixCallError.notAHomeserver(homeserver, error);
   return fallback(error);
+}
+
+/**
+ * A homeserver answers every request with JSON, errors with an `errcode`
+ * (`M_UNRECOGNIZED` for paths it doesn't know). A page of HTML, or a bare
+ * 404 or 405, comes from something else: a website, or the wrong port.
+ */
+function isNotMatrix(error: unknown, status: number | undefined, errcode: string | undefined) {
+  if (error instanceof SyntaxError) return true; // a 200 that is not JSON
+  return errcode === undefined && (status === 404 || status === 405);
 }

@@ -45,6 +45,21 @@ describe('RoomProfiles', () => {
     assert.equal(profiles.of('@stranger:hs').displayName, '@stranger:hs');
   });
 
+  it('tells look-alike names apart by user ID, and shows no hidden marks', () => {
+    const { profiles, state } = setup();
+    state?.setStateEvents([
+      member('@mallory:evil', { displayname: 'B\u200Bob B\u200Drown' }, 1),
+      member('@eve:evil', { displayname: 'Bоb Brown' }, 1), // a Cyrillic "о"
+      member('@zed:hs', { displayname: 'Z\u200Bed' }, 1),
+      member('@rlo:hs', { displayname: '\u202Enworb bob' }, 1),
+    ]);
+    assert.equal(profiles.of('@bob:hs').displayName, 'Bob Brown (@bob:hs)');
+    assert.equal(profiles.of('@mallory:evil').displayName, 'Bob Brown (@mallory:evil)');
+    assert.equal(profiles.of('@eve:evil').displayName, 'Bоb Brown (@eve:evil)');
+    assert.equal(profiles.of('@zed:hs').displayName, 'Zed', 'unique names stay as they are');
+    assert.equal(profiles.of('@rlo:hs').displayName, 'nworb bob (@rlo:hs)');
+  });
+
   it("summarises the room, falling back to its ID, and says when it's encrypted", () => {
     const { profiles, state } = setup();
     assert.deepInclude(profiles.summary(), { roomId, encrypted: false });

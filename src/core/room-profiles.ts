@@ -27,6 +27,14 @@ export interface Profile {
   avatarUrl: string | undefined;
 }
 
+/** Zero-width and direction marks: invisible, so a name with them looks like one without. */
+const HIDDEN_MARKS =
+  /[\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0]|\u034F|\u17B4|\u17B5|\uFE0E|\uFE0F/g;
+
+export function withoutHiddenMarks(name: string): string {
+  return name.replace(HIDDEN_MARKS, '').trim();
+}
+
 /** How long setting a per-room name may take before the join goes on without it. */
 const NAME_TIMEOUT_MS = 5000;
 
@@ -56,10 +64,16 @@ export class RoomProfiles extends TypedEmitter<RoomProfilesEventMap> {
     };
   }
 
+  /**
+   * matrix-js-sdk's disambiguated name: a name that looks like another
+   * member's (the same after removing hidden marks and folding confusable
+   * letters), or one with direction overrides or a user ID in it, gets the
+   * user ID added. Hidden marks are removed from what is shown.
+   */
   of(userId: string): Profile {
     const member = this.room.getMember(userId);
     return {
-      displayName: member?.rawDisplayName || member?.name || userId,
+      displayName: withoutHiddenMarks(member?.name ?? '') || userId,
       avatarUrl: this.#avatars.get(member?.getMxcAvatarUrl()),
     };
   }

@@ -1,6 +1,6 @@
 import type { DiagnosticsLog } from './diagnostics.js';
 import { anySignal, describe } from './discovery.js';
-import { MatrixCallError, type HttpErrorDetails } from './errors.js';
+import { MatrixCallError, STALLED_ANSWER, type HttpErrorDetails } from './errors.js';
 import { mapMatrixError } from './matrix-errors.js';
 import { hashedRtcIdentity } from './membership.js';
 
@@ -113,7 +113,13 @@ async function requestGrant(
     input.signal?.throwIfAborted();
     throw new JwtRequestError({ status: 0, endpoint: url, error: describe(error) });
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text(); // the timeout above covers the body too
+  } catch {
+    input.signal?.throwIfAborted();
+    throw new JwtRequestError({ status: response.status, endpoint: url, error: STALLED_ANSWER });
+  }
   if (!response.ok) throw new JwtRequestError(parseErrorEnvelope(response.status, text, url));
   let grant: { url?: unknown; jwt?: unknown };
   try {

@@ -82,6 +82,7 @@ const de: CallStrings = {
   copyFailed: 'Diagnose konnte nicht kopiert werden',
   'error-invalid-config': 'Der Anruf ist nicht richtig eingerichtet',
   'error-homeserver-unreachable': 'Homeserver nicht erreichbar',
+  'error-not-a-homeserver': 'Das ist kein Matrix-Homeserver',
   'error-unknown-token': 'Deine Sitzung ist abgelaufen',
   'error-login-failed': 'Anmeldung fehlgeschlagen',
   'error-room-not-found': 'Raum nicht gefunden',

@@ -16,6 +16,7 @@ export const enRare = {
   copyFailed: 'Could not copy the diagnostics',
   'error-invalid-config': 'The call is not set up correctly',
   'error-homeserver-unreachable': 'Cannot reach the homeserver',
+  'error-not-a-homeserver': 'That is not a Matrix homeserver',
   'error-unknown-token': 'Your session has ended',
   'error-login-failed': 'Sign-in failed',
   'error-room-not-found': 'Room not found',

@@ -10,7 +10,9 @@ import {
   noCorsService,
   registerUser,
   stackUrls,
+  stallingService,
   waitFor,
+  websiteServer,
 } from './local-stack.js';
 import { fastTiming, memberState, rejection, sessionPool } from './core-helpers.js';
 
@@ -71,6 +73,32 @@ describe('CallSession failures on the local stack', function () {
     const error = assertCallError(await rejection(s.join()), 'jwt-fetch-failed');
     assert.equal(error.http?.status, 0);
     assert.include(error.message, 'no answer');
+  });
+
+  it('an auth service that stalls mid-answer fails with jwt-fetch-failed and says so', async () => {
+    const alice = await registerUser();
+    const { roomId } = await createRoom(alice, { encrypted: true });
+    const s = pool.open(alice, roomId, { livekitServiceUrl: await stallingService() });
+    await s.start();
+    const started = performance.now();
+    const error = assertCallError(await rejection(s.join()), 'jwt-fetch-failed');
+    assert.isBelow(performance.now() - started, 20_000, 'bounded by the request timeout');
+    assert.equal(error.http?.status, 200);
+    assert.include(error.message, 'began to answer, then stopped');
+    assert.equal(s.snapshot.phase, 'failed');
+  });
+
+  it('a homeserver address that is a web site fails with not-a-homeserver', async () => {
+    const site = await websiteServer();
+    const alice = await registerUser();
+    for (const source of [
+      { kind: 'credentials', credentials: { ...credentialsOf(alice), homeserver: site } },
+      { kind: 'password', login: { homeserver: site, username: 'alice', password: 'secret pw' } },
+    ] as const) {
+      const s = pool.add(new CallSession({ source, room: '!room:localhost' }));
+      const error = assertCallError(await rejection(s.start()), 'not-a-homeserver');
+      assert.include(error.message, site);
+    }
   });
 
   it('M_FORBIDDEN on the membership gives the power-level hint and leaves nothing behind', async () => {

@@ -51,6 +51,12 @@ export const createRoom = (
 /** URL of a server that answers 404 without CORS headers (a page sees a CORS failure). */
 export const noCorsService = () => stack<string>({ op: 'noCorsService' });
 
+/** URL of a web site (HTML on every path, with CORS): not a homeserver. */
+export const websiteServer = () => stack<string>({ op: 'websiteServer' });
+
+/** URL of an auth service that sends 200 and its headers, then stalls the body. */
+export const stallingService = () => stack<string>({ op: 'stallingService' });
+
 /** URL of an extra lk-jwt-service whose OpenID check cannot succeed. */
 export const misconfiguredAuthService = () => stack<string>({ op: 'misconfiguredAuthService' });
 
