@@ -397,6 +397,19 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
       },
       20_000,
     );
+    // Everyone is told the likely cause.
+    for (const me of [red, blue, green])
+      await waitFor(
+        `${me.label} to say the password probably differs`,
+        () =>
+          me.p.evaluate(
+            () =>
+              !!document
+                .querySelector('matrix-call')
+                ?.shadowRoot?.querySelector('[part~="password-mismatch"]'),
+          ),
+        10_000,
+      );
     // Alice and Bob still see each other.
     await Promise.all([red.seesVideoOf(blue), blue.seesVideoOf(red)]);
     await screenshots('7-shared-secret', red, blue, green);

@@ -445,6 +445,28 @@ describe('<matrix-call>', () => {
     });
   });
 
+  describe('shared password', () => {
+    it('says the password probably differs when someone cannot be decrypted', async () => {
+      const { el, session } = await inCall(2, { encryption: 'shared-secret' });
+      assert.notInclude(text(el), 'password for this call probably differs');
+      const [local, bob, carol] = session.snapshot.participants;
+      if (!local || !bob || !carol) throw new Error('participants');
+      session.set({ participants: [local, { ...bob, encryption: 'key-invalid' }, carol] });
+      await settle(el);
+      assert.include(text(el), 'your password for this call probably differs from theirs');
+      await assertAccessibleAtEveryWidth(el, 'password mismatch notice');
+    });
+
+    it('does not blame the password in a per-participant call', async () => {
+      const { el, session } = await inCall(1);
+      const [local, bob] = session.snapshot.participants;
+      if (!local || !bob) throw new Error('participants');
+      session.set({ participants: [local, { ...bob, encryption: 'key-invalid' }] });
+      await settle(el);
+      assert.notInclude(text(el), 'password');
+    });
+  });
+
   describe('errors', () => {
     const errors: MatrixCallError[] = [
       MatrixCallError.invalidConfig('room'),

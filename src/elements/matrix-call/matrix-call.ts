@@ -29,7 +29,7 @@ import { tokens } from '../shared/tokens.js';
 import { screen } from '../shared/screen.js';
 import { toggleState } from '../shared/media.js';
 import { callChanges, inCallPhases } from './call-changes.js';
-import { matrixCallViews, viewOf, type MatrixCallView } from './call-views.js';
+import { matrixCallViews, passwordMismatch, viewOf, type MatrixCallView } from './call-views.js';
 import { loadRareViews, RareViewsController } from './lazy-views.js';
 import { PhaseLabelController } from './phase-label.js';
 import { controlsParts, gridParts, headerParts, lobbyParts } from './matrix-call.parts.js';
@@ -91,6 +91,7 @@ export type MatrixCallIntent = 'start-video' | 'start-audio' | 'join-video' | 'j
  * @csspart retry-button - The error view's retry button.
  * @csspart diagnostics-button - The error view's "copy diagnostics" button.
  * @csspart notice - A non-fatal error shown above the lobby or the call.
+ * @csspart password-mismatch - The notice that others' media cannot be decrypted with this call's password.
  * @csspart enable-audio-button - The "click to hear the call" button, while the browser blocks autoplay.
  * @csspart ring - The incoming-call banner above the lobby ("Alice is calling", from the room's ring or notification).
  * @csspart ring-join-button - The banner's join button.
@@ -593,6 +594,13 @@ export class MatrixCallElement extends LitElement {
         ${
           this.#phaseLabel.shown === 'reconnecting'
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
+            : nothing
+        }
+        ${
+          passwordMismatch(this.#call.snapshot)
+            ? html`<div part="password-mismatch" class="banner info" role="status">
+                <p>${t.t('password-mismatch')}</p>
+              </div>`
             : nothing
         }
         <call-audio exportparts="enable-button:enable-audio-button"></call-audio>
