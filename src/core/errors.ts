@@ -254,7 +254,7 @@ export class MatrixCallError extends Error {
       `Permission to use the ${kind} was denied.`,
       {
         cause,
-        hint: `Allow ${kind} access in the browser's site settings, then try again.`,
+        hint: permissionHint(kind),
       },
     );
   }
@@ -301,4 +301,16 @@ export class MatrixCallError extends Error {
       return MatrixCallError.aborted();
     return MatrixCallError.unknown(error);
   }
+}
+
+/** Where this browser keeps the site's camera and microphone permission. */
+function permissionHint(kind: 'camera' | 'microphone' | 'screen'): string {
+  if (kind === 'screen') return 'Choose a screen, window or tab to share, then try again.';
+  const ua = (globalThis.navigator as Navigator | undefined)?.userAgent ?? '';
+  const where = /Firefox\//.test(ua)
+    ? 'click the permissions icon left of the address bar, remove the block on the ' + kind
+    : /Version\/[\d.]+ .*Safari\//.test(ua)
+      ? `open Safari › Settings for this website and set ${kind === 'camera' ? 'Camera' : 'Microphone'} to Allow`
+      : `open the site settings (the icon left of the address bar) and allow the ${kind}`;
+  return `To allow it, ${where}, then reload the page. Until then you can still join to watch and listen.`;
 }

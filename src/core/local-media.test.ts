@@ -45,6 +45,36 @@ describe('LocalMedia', () => {
     }
   });
 
+  it('keeps a refused camera as the state’s problem, and forgets it once the camera works', async () => {
+    const { media, errors } = make();
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    // A stand-in for the browser's "Block": Chromium here always grants the fake devices.
+    navigator.mediaDevices.getUserMedia = (constraints) =>
+      constraints?.video
+        ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
+        : real(constraints);
+    try {
+      await media.startPreview();
+      assert.equal(media.state.problem?.reason, 'media-permission-denied');
+      assert.isFalse(media.state.cameraEnabled);
+      assert.equal(
+        media.state.microphoneTrack?.mediaStreamTrack.readyState,
+        'live',
+        'the mic works',
+      );
+      assert.deepEqual(
+        errors.map((e) => e.reason),
+        ['media-permission-denied'],
+      );
+      navigator.mediaDevices.getUserMedia = real;
+      await media.setCameraEnabled(true);
+      assert.isUndefined(media.state.problem);
+    } finally {
+      navigator.mediaDevices.getUserMedia = real;
+      await media.dispose();
+    }
+  });
+
   it('turning the camera off in the lobby really stops capture, and on starts it again', async () => {
     const { media } = make();
     try {

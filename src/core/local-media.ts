@@ -73,6 +73,8 @@ export class LocalMedia {
   #previewVideo: LocalVideoTrack | undefined;
   #previewAudio: LocalAudioTrack | undefined;
   #participant: LocalParticipant | undefined;
+  /** Why the camera or microphone is off against the user's wish, until it works again. */
+  readonly #problems = new Map<'camera' | 'microphone', MatrixCallError>();
   #analyser:
     | { track: MediaStreamTrack; calculateVolume: () => number; cleanup: () => Promise<void> }
     | undefined;
@@ -107,6 +109,7 @@ export class LocalMedia {
       audioLevel: this.microphoneEnabled ? this.audioLevel : 0,
       canSelectAudioOutput: supportsAudioOutputSelection(),
       canShareScreen: typeof navigator.mediaDevices.getDisplayMedia === 'function',
+      problem: this.#problems.values().next().value,
     };
   }
 
@@ -169,6 +172,13 @@ export class LocalMedia {
     await this.refreshDevices(); // labels become readable once permission is granted
   }
 
+  /** A device that the browser refused, lacks or cannot start: said in the state, and reported. */
+  #trouble(kind: 'camera' | 'microphone', error: unknown): void {
+    const problem = mediaError(kind, error);
+    this.#problems.set(kind, problem);
+    this.options.onError(problem);
+  }
+
   async stopPreview(): Promise<void> {
     this.#previewing = false;
     await this.#releasePreview();
@@ -182,9 +192,10 @@ export class LocalMedia {
         deviceId: this.videoInputId,
       });
       this.options.log.info('media', 'camera preview started');
+      this.#problems.delete('camera');
     } catch (error) {
       this.cameraEnabled = false;
-      this.options.onError(mediaError('camera', error));
+      this.#trouble('camera', error);
     }
     this.options.onChange();
   }
@@ -198,9 +209,10 @@ export class LocalMedia {
       });
       this.#startLevelMeter(this.#previewAudio.mediaStreamTrack);
       this.options.log.info('media', 'microphone preview started');
+      this.#problems.delete('microphone');
     } catch (error) {
       this.microphoneEnabled = false;
-      this.options.onError(mediaError('microphone', error));
+      this.#trouble('microphone', error);
     }
     this.options.onChange();
   }
@@ -247,12 +259,13 @@ export class LocalMedia {
             deviceId: this.audioInputId,
           });
         this.options.log.info('media', `published ${kind}`);
+        this.#problems.delete(kind);
       } catch (error) {
         track?.stop();
         if (kind === 'camera') this.cameraEnabled = false;
         else this.microphoneEnabled = false;
         this.options.log.error('media', `could not publish ${kind}`, { error: describe(error) });
-        this.options.onError(mediaError(kind, error));
+        this.#trouble(kind, error);
       }
     };
     await Promise.all([

@@ -36,6 +36,7 @@ const local: LocalMediaState = {
   audioLevel: 0.25,
   canSelectAudioOutput: true,
   canShareScreen: true,
+  problem: undefined,
 };
 
 const bobMedia: ParticipantMedia = {

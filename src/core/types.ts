@@ -135,6 +135,12 @@ export interface LocalMediaState {
   /** Whether the browser lets this page pick the audio output. */
   readonly canSelectAudioOutput: boolean;
   readonly canShareScreen: boolean;
+  /**
+   * Why the camera or microphone is off although it was wanted: the browser
+   * refused it, there is none, or it would not start. Joining still works,
+   * receive-only. Cleared once the device works.
+   */
+  readonly problem: MatrixCallError | undefined;
 }
 
 export interface CallDevices {

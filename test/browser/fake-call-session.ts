@@ -204,6 +204,7 @@ const defaultLocal: LocalMediaState = {
   audioLevel: 0,
   canSelectAudioOutput: true,
   canShareScreen: true,
+  problem: undefined,
 };
 
 /** The snapshot of a session that has not started yet. */

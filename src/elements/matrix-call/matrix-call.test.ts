@@ -445,6 +445,32 @@ describe('<matrix-call>', () => {
     });
   });
 
+  describe('devices', () => {
+    it('says when the browser refused the camera, how to allow it, and that joining still works', async () => {
+      const session = FakeCallSession.ready();
+      const el = await mount(session);
+      const errors: string[] = [];
+      el.addEventListener('call-error', (e) => errors.push(e.error.reason));
+      session.set({
+        local: {
+          ...session.snapshot.local,
+          cameraEnabled: false,
+          problem: MatrixCallError.mediaPermissionDenied(
+            'camera',
+            new DOMException('', 'NotAllowedError'),
+          ),
+        },
+      });
+      await until(() => !!el.shadowRoot?.querySelector('[part~="notice"]'), 'notice');
+      assert.include(text(el), 'Permission to use the camera was denied');
+      assert.include(text(el), 'site settings');
+      assert.include(text(el), 'still join');
+      assert.deepEqual(errors, ['media-permission-denied']);
+      assert.isOk(el.shadowRoot?.querySelector('call-lobby'), 'the lobby stays, with Join');
+      await assertAccessibleAtEveryWidth(el, 'camera refused');
+    });
+  });
+
   describe('shared password', () => {
     it('says the password probably differs when someone cannot be decrypted', async () => {
       const { el, session } = await inCall(2, { encryption: 'shared-secret' });

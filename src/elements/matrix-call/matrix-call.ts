@@ -413,6 +413,9 @@ export class MatrixCallElement extends LitElement {
     this.#provideSession();
     // With a session the engine is loading anyway: fetch the error view now, while the network works.
     void loadRareViews().catch(() => undefined);
+    // A camera or microphone the browser refused, lacks or cannot start: say so, and how to fix it.
+    const device = s.local.problem;
+    if (device && device !== prev?.local.problem) this.#report(device);
     if (!prev) {
       this.#inCall = inCallPhases.has(s.phase);
       return;
