@@ -41,6 +41,7 @@ export function stackCommands() {
   let stack;
   const extras = new Map(); // name -> { info, dataDir }
   const authServices = [];
+  const proxies = new Map(); // url -> HomeserverProxy
   const load = async () => {
     stack ??= {
       index: await import('../stack/index.ts'),
@@ -159,6 +160,26 @@ export function stackCommands() {
               }),
           });
           return `http://127.0.0.1:${server.address().port}`;
+        }
+        case 'homeserverProxy': {
+          // A fault-injecting proxy in front of the main Synapse, for one session's outage.
+          const { createHomeserverProxy } = await import('../stack/homeserver-proxy/proxy.ts');
+          const proxy = await createHomeserverProxy({
+            target: main.synapseUrl ?? main.homeserverUrl,
+          });
+          proxies.set(proxy.url, proxy);
+          authServices.push({
+            close: () => {
+              proxies.delete(proxy.url);
+              return proxy.close();
+            },
+          });
+          return proxy.url;
+        }
+        case 'setHomeserverFaults': {
+          const proxy = proxies.get(p.url);
+          if (!proxy) throw new Error(`no homeserver proxy at ${p.url}`);
+          return proxy.setFaults(p.faults ?? {});
         }
         case 'websiteServer':
         case 'stallingService': {

@@ -1,5 +1,6 @@
 import type { Room } from 'matrix-js-sdk/lib/matrix.js';
 import type { DiagnosticsLog } from './diagnostics.js';
+import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
@@ -21,6 +22,8 @@ export interface CallParts {
   connections: SfuConnections;
   /** Where we publish, and getting back on there. */
   ownSfu: OwnSfu;
+  /** Whether the homeserver answers. */
+  homeserverLink: HomeserverLink;
   /** Stops them all (the Matrix client is the session's to stop). */
   dispose(): void;
 }
@@ -80,6 +83,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     members: () => roomCall.members,
     log,
   });
+  const homeserverLink = new HomeserverLink(client, log);
   roomCall.on(RoomCallEvent.MembersChanged, (members) => {
     connections.setMembers(members);
   });
@@ -100,8 +104,10 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     encryption,
     connections,
     ownSfu,
+    homeserverLink,
     dispose() {
       stopKeyLog();
+      homeserverLink.dispose();
       profiles.dispose();
       roomCall.dispose();
       incoming.dispose();

@@ -12,6 +12,7 @@ import {
   withTimeout,
   type MatrixSession,
 } from './matrix-session.js';
+import { HomeserverLinkEvent } from './homeserver-link.js';
 import { IncomingCallsEvent } from './incoming-calls.js';
 import { MediaEncryptionEvent } from './media-encryption.js';
 import { RoomCallEvent } from './room-call.js';
@@ -170,7 +171,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       log: this.diagnostics,
       inCall: () => this.#isInCall(),
     });
-    const { profiles, roomCall, incoming, encryption, connections } = parts;
+    const { profiles, roomCall, incoming, encryption, connections, homeserverLink } = parts;
     const changed = () => {
       this.#changed();
     };
@@ -179,6 +180,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     connections.on(SfuConnectionsEvent.Changed, changed);
     roomCall.on(RoomCallEvent.MembersChanged, changed);
     incoming.on(IncomingCallsEvent.Changed, changed);
+    homeserverLink.on(HomeserverLinkEvent.Changed, changed);
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
@@ -547,6 +549,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       sfuLocal: p?.connections.localMedia(),
       sfuRemotes: p?.connections.remoteMedia() ?? new Map(),
       incoming: p?.incoming.current,
+      homeserverReachable: p?.homeserverLink.reachable ?? true,
     });
   }
 

@@ -59,6 +59,11 @@ export interface OwnMembership {
   timing: MembershipTiming;
 }
 
+/** How long our membership keeps being retried while the homeserver does not answer. */
+export const HOMESERVER_OUTAGE_TOLERANCE_MS = 10 * 60_000;
+/** matrix-js-sdk's default pause between two tries after a network error. */
+const NETWORK_RETRY_MS = 3000;
+
 /**
  * The room's call as MatrixRTC sees it: who is in it (valid, unexpired
  * memberships) and our own membership, sent and kept by matrix-js-sdk's
@@ -155,6 +160,11 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
         delayedLeaveEventRestartMs: timing.delayedLeaveEventRestartMs,
         membershipEventExpiryMs: timing.membershipEventExpiryMs,
         networkErrorRetryMs: timing.networkErrorRetryMs,
+        // js-sdk gives up after 10 failed tries (30 s by default) and the call would end;
+        // media goes on through the SFU, so ride out an outage of the homeserver instead.
+        maximumNetworkErrorRetryCount: Math.ceil(
+          HOMESERVER_OUTAGE_TOLERANCE_MS / (timing.networkErrorRetryMs ?? NETWORK_RETRY_MS),
+        ),
         useKeyDelay: timing.useKeyDelayMs ?? USE_KEY_DELAY_MS,
         keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
       },

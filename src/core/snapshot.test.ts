@@ -58,6 +58,7 @@ function input(patch: Partial<SnapshotInput> = {}): SnapshotInput {
     phase: 'connected',
     phaseSince: 500,
     error: undefined,
+    homeserverReachable: true,
     self: { userId: '@me:hs', deviceId: 'ME' },
     room: { roomId: '!r:hs', name: 'Standup', avatarUrl: undefined, encrypted: true },
     encryption: 'per-participant',

@@ -37,6 +37,7 @@ export interface SnapshotInput {
   /** Remote LiveKit participants by identity. */
   sfuRemotes: ReadonlyMap<string, ParticipantMedia>;
   incoming: IncomingCallNotification | undefined;
+  homeserverReachable: boolean;
 }
 
 /** Before the room is known, a user is shown by their ID. */
@@ -66,6 +67,7 @@ export function buildSnapshot(input: SnapshotInput): CallSnapshot {
     devices: input.devices,
     callInProgress: buildCallInProgress(input),
     incomingNotification: input.incoming,
+    homeserverReachable: input.homeserverReachable,
     error: input.error,
   };
 }

@@ -208,6 +208,11 @@ export interface CallSnapshot {
   readonly devices: CallDevices;
   readonly callInProgress: CallInProgress;
   readonly incomingNotification: IncomingCallNotification | undefined;
+  /**
+   * Whether the homeserver answers `/sync`. When it doesn't, the call goes
+   * on (media flows through the SFU) but nobody can join, leave or rotate keys.
+   */
+  readonly homeserverReachable: boolean;
   readonly error: MatrixCallError | undefined;
 }
 

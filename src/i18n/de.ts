@@ -29,6 +29,8 @@ const de: CallStrings = {
   'phase-publishing': 'Kamera und Mikrofon werden gestartet …',
   'phase-joining': 'Anruf wird beigetreten …',
   'phase-reconnecting': 'Verbindung wird wiederhergestellt …',
+  'homeserver-lost':
+    'Verbindung zu Ihrem Homeserver verloren; der Anruf läuft weiter. Wer beitritt oder geht, erscheint, sobald sie zurück ist.',
   'password-mismatch':
     'Bild und Ton mancher Teilnehmer lassen sich nicht entschlüsseln: Ihr Passwort für diesen Anruf weicht wahrscheinlich von ihrem ab. Prüfen Sie es gemeinsam und treten Sie erneut bei.',
   'phase-leaving': 'Anruf wird verlassen …',

@@ -1,14 +1,22 @@
-// Network trouble on the real stack, simulated with livekit-client's own test hooks.
+// Network trouble on the real stack: livekit-client's own test hooks, and a fault proxy in front of the homeserver.
 import { assert } from '@open-wc/testing';
 import type { Room as LivekitRoom } from 'livekit-client';
 import type { MatrixClient } from 'matrix-js-sdk';
-import type { CallSession } from '../../src/core/call-session.js';
+import { CallSession } from '../../src/core/call-session.js';
 import type { CallPhase } from '../../src/core/types.js';
 import { CallSessionEvent } from '../../src/core/types.js';
-import { waitFor } from './local-stack.js';
+import {
+  createRoom,
+  credentialsOf,
+  homeserverProxy,
+  registerUser,
+  setHomeserverFaults,
+  waitFor,
+} from './local-stack.js';
 import {
   assertDecodes,
   callOfTwo,
+  fastTiming,
   identityOf,
   memberState,
   remote,
@@ -23,6 +31,16 @@ const matrixClientOf = (s: CallSession) =>
 const livekitRoomOf = (s: CallSession) =>
   (s as unknown as { parts?: { connections: { own?: { room: LivekitRoom } } } }).parts?.connections
     .own?.room;
+
+/** Alice and Bob in a fresh encrypted room, for sessions a test opens itself. */
+async function roomOfTwo() {
+  const [alice, bob] = await Promise.all([
+    registerUser({ displayName: 'Alice' }),
+    registerUser({ displayName: 'Bob' }),
+  ]);
+  const { roomId } = await createRoom(alice, { encrypted: true, invite: [bob], autoJoin: true });
+  return { alice, bob, roomId };
+}
 
 describe('CallSession under network trouble', function () {
   this.timeout(120_000);
@@ -62,7 +80,7 @@ describe('CallSession under network trouble', function () {
   });
 
   it('gives up after reconnectTimeoutMs if it cannot get back: connection-lost, membership removed', async () => {
-    const { alice, bob, roomId } = await callOfTwo(pool, { join: false });
+    const { alice, bob, roomId } = await roomOfTwo();
     const a = pool.open(alice, roomId, { reconnectTimeoutMs: 3000 });
     const b = pool.open(bob, roomId);
     await Promise.all([a.start(), b.start()]);
@@ -92,5 +110,40 @@ describe('CallSession under network trouble', function () {
     await a.join();
     await waitFor('Bob sees Alice again', () => remote(b, alice.userId), 10_000);
     await assertDecodes(b, identityOf(alice));
+  });
+
+  it('carries on through a homeserver outage, saying so while /sync fails', async () => {
+    const { alice, bob, roomId } = await roomOfTwo();
+    const proxy = await homeserverProxy();
+    const a = pool.add(
+      new CallSession({
+        source: {
+          kind: 'credentials',
+          credentials: { ...credentialsOf(alice), homeserver: proxy },
+        },
+        room: roomId,
+        membershipTiming: fastTiming,
+      }),
+    );
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    await a.join();
+    await b.join();
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    assert.isTrue(a.snapshot.homeserverReachable);
+    await setHomeserverFaults(proxy, { dropPercent: 100 });
+    // The /sync long-poll under way finishes first: up to its 30 s timeout.
+    await waitFor('Alice to notice', () => !a.snapshot.homeserverReachable, 60_000);
+    assert.equal(a.snapshot.phase, 'connected');
+    await assertDecodes(a, identityOf(bob)); // media goes on through the SFU
+    await setHomeserverFaults(proxy, { dropPercent: 0 });
+    await waitFor(
+      'Alice to see the homeserver again',
+      () => a.snapshot.homeserverReachable,
+      60_000,
+    );
+    assert.isTrue(
+      a.diagnostics.list('matrix').some((e) => e.message === 'the homeserver answers again'),
+    );
   });
 });

@@ -218,6 +218,7 @@ export function initialSnapshot(): CallSnapshot {
     room: undefined,
     encryption: 'per-participant',
     participants: [],
+    homeserverReachable: true,
     local: defaultLocal,
     devices: {
       audioinput: [

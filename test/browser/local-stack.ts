@@ -51,6 +51,15 @@ export const createRoom = (
 /** URL of a server that answers 404 without CORS headers (a page sees a CORS failure). */
 export const noCorsService = () => stack<string>({ op: 'noCorsService' });
 
+/** URL of a fault-injecting proxy in front of the main homeserver (stack/homeserver-proxy). */
+export const homeserverProxy = () => stack<string>({ op: 'homeserverProxy' });
+
+/** Sets the faults of a proxy from `homeserverProxy()`, e.g. `{ dropPercent: 100 }`. */
+export const setHomeserverFaults = (
+  url: string,
+  faults: { latencyMs?: number; dropPercent?: number; dropMode?: string },
+) => stack<unknown>({ op: 'setHomeserverFaults', url, faults });
+
 /** URL of a web site (HTML on every path, with CORS): not a homeserver. */
 export const websiteServer = () => stack<string>({ op: 'websiteServer' });
 

@@ -471,6 +471,21 @@ describe('<matrix-call>', () => {
     });
   });
 
+  describe('homeserver', () => {
+    it('says the call continues while the homeserver does not answer, and stops saying it after', async () => {
+      const { el, session } = await inCall(2);
+      assert.notInclude(text(el), 'homeserver lost');
+      session.set({ homeserverReachable: false });
+      await settle(el);
+      assert.include(text(el), 'Connection to your homeserver lost; the call continues');
+      assert.lengthOf(tiles(el), 3, 'the call stays on screen');
+      await assertAccessibleAtEveryWidth(el, 'homeserver lost');
+      session.set({ homeserverReachable: true });
+      await settle(el);
+      assert.notInclude(text(el), 'homeserver lost');
+    });
+  });
+
   describe('shared password', () => {
     it('says the password probably differs when someone cannot be decrypted', async () => {
       const { el, session } = await inCall(2, { encryption: 'shared-secret' });

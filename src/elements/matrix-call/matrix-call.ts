@@ -91,6 +91,7 @@ export type MatrixCallIntent = 'start-video' | 'start-audio' | 'join-video' | 'j
  * @csspart retry-button - The error view's retry button.
  * @csspart diagnostics-button - The error view's "copy diagnostics" button.
  * @csspart notice - A non-fatal error shown above the lobby or the call.
+ * @csspart homeserver-lost - The notice, in the call, that the homeserver does not answer (the call goes on).
  * @csspart password-mismatch - The notice that others' media cannot be decrypted with this call's password.
  * @csspart enable-audio-button - The "click to hear the call" button, while the browser blocks autoplay.
  * @csspart ring - The incoming-call banner above the lobby ("Alice is calling", from the room's ring or notification).
@@ -597,6 +598,13 @@ export class MatrixCallElement extends LitElement {
         ${
           this.#phaseLabel.shown === 'reconnecting'
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
+            : nothing
+        }
+        ${
+          this.#call.snapshot?.homeserverReachable === false
+            ? html`<div part="homeserver-lost" class="banner info" role="status">
+                <p>${t.t('homeserver-lost')}</p>
+              </div>`
             : nothing
         }
         ${
