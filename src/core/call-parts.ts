@@ -65,6 +65,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     homeserver,
     getOpenIdToken: () => client.getOpenIdToken(),
     e2eeWorkerUrl: options.e2eeWorkerUrl,
+    foreignSfus: options.foreignSfus,
     log,
   });
   const encryption = new MediaEncryption({

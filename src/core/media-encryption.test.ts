@@ -76,6 +76,21 @@ describe('MediaEncryption', () => {
     assert.match(String(entry?.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
   });
 
+  it('ignores keys with an index no sender uses (0–255 only)', async () => {
+    const { encryption, log, changes } = setup();
+    await encryption.createKeyProvider();
+    for (const index of [-1, 256, 2 ** 53, 1.5, Number.NaN])
+      await encryption.onKey(key(), index, BOB);
+    assert.equal(encryption.stateOf(BOB), 'waiting-for-key');
+    assert.equal(changes(), 0);
+    assert.lengthOf(
+      log.list('keys').filter((e) => e.message === 'ignoring a media key with an impossible index'),
+      5,
+    );
+    await encryption.onKey(key(), 255, BOB);
+    assert.equal(encryption.stateOf(BOB), 'ok');
+  });
+
   it('ignores keys outside a per-participant call', async () => {
     const { encryption, changes } = setup('shared-secret');
     await encryption.createKeyProvider();

@@ -36,6 +36,9 @@ interface Trouble {
   at: number;
 }
 
+/** The highest media key index a sender uses (it counts modulo 256). */
+export const MAX_KEY_INDEX = 255;
+
 /**
  * End-to-end encryption of the call's media: the LiveKit key provider, media
  * keys as they arrive, and per participant whether their frames decrypt. A
@@ -100,6 +103,14 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   async onKey(key: Uint8Array<ArrayBuffer>, index: number, identity: string): Promise<void> {
     const { log, ownIdentity } = this.options;
     const provider = this.#provider;
+    if (!Number.isInteger(index) || index < 0 || index > MAX_KEY_INDEX) {
+      // Element Call and matrix-js-sdk count 0–255; anything else is made up.
+      log.warn('keys', 'ignoring a media key with an impossible index', {
+        participant: identity,
+        keyIndex: Number.isFinite(index) ? index : String(index),
+      });
+      return;
+    }
     const fp = await fingerprint(key);
     if (!(provider instanceof MatrixKeyProvider)) {
       log.debug('keys', 'media key arrived outside a per-participant call', {

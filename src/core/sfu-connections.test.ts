@@ -7,7 +7,12 @@ import type { MatrixCallError } from './errors.js';
 import type { MemberInfo } from './membership.js';
 import type { SfuAuthInput, SfuGrant } from './sfu-auth.js';
 import type { SfuConnection, SfuConnectionOptions } from './sfu-connection.js';
-import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
+import {
+  foreignSfuAllowed,
+  SfuConnections,
+  SfuConnectionsEvent,
+  type ForeignSfuPolicy,
+} from './sfu-connections.js';
 import { waitFor } from '../../test/support/wait-for.js';
 
 type Listener = (...args: unknown[]) => void;
@@ -93,7 +98,7 @@ const grant = (url: string): SfuGrant => ({
   endpoint: 'sfu/get',
 });
 
-function setup(failGrants = 0) {
+function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any') {
   const made: FakeConnection[] = [];
   const grants: SfuAuthInput[] = [];
   let failures = failGrants;
@@ -106,7 +111,14 @@ function setup(failGrants = 0) {
     getOpenIdToken: () => Promise.reject(new Error('not used')),
     e2eeWorkerUrl: undefined,
     log,
-    timing: { stallMs: 300, remoteFirstRetryMs: 50, remoteMaxRetryMs: 200, remoteReconnectMs: 50 },
+    timing: {
+      stallMs: 300,
+      remoteFirstRetryMs: 50,
+      remoteMaxRetryMs: 200,
+      remoteReconnectMs: 50,
+      remoteGiveUpMs: 1500,
+    },
+    foreignSfus,
     createConnection: (options) => {
       const connection = new FakeConnection(options);
       made.push(connection);
@@ -187,6 +199,48 @@ describe('SfuConnections', () => {
       2000,
       20,
     );
+  });
+
+  it('gives up on a remote SFU that keeps failing, and tries again when memberships change', async () => {
+    const { connections, grants, connectOwn, log } = setup(1000);
+    await connectOwn();
+    connections.setMembers([member('@bob:b', OTHER_SFU)]);
+    connections.followRemoteSfus();
+    await waitFor(
+      'given up',
+      () => log.list('livekit').some((e) => e.message.startsWith('gave up')),
+      4000,
+      20,
+    );
+    const tries = grants.length;
+    assert.isBelow(tries, 20, 'bounded');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(grants.length, tries, 'no more tries');
+    connections.setMembers([member('@bob:b', OTHER_SFU), member('@carol:b', OTHER_SFU)]);
+    await waitFor('a new try', () => grants.length > tries, 2000, 20);
+  });
+
+  it('contacts only the SFUs its policy allows', async () => {
+    const { connections, grants, made, connectOwn, log } = setup(0, ['jwt.c.example']);
+    await connectOwn();
+    connections.setMembers([
+      member('@bob:b', OTHER_SFU),
+      member('@carol:c', 'https://jwt.c.example'),
+    ]);
+    connections.followRemoteSfus();
+    await waitFor('the allowed SFU', () => made.length === 2, 2000, 10);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(
+      grants.map((g) => g.serviceUrl),
+      ['https://jwt.c.example'],
+    );
+    assert.lengthOf(
+      log.list('livekit').filter((e) => e.message.includes('policy')),
+      1,
+    );
+    assert.isTrue(foreignSfuAllowed('any', OTHER_SFU));
+    assert.isFalse(foreignSfuAllowed('none', OTHER_SFU));
+    assert.isFalse(foreignSfuAllowed(['jwt.c.example'], 'not a url'));
   });
 
   it('stops trying a remote SFU once nobody publishes there', async () => {

@@ -28,9 +28,11 @@ import {
 import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
 import type { MediaStats } from './types.js';
 
-/** Backoff for a remote SFU, kept up for as long as a member publishes there. */
+/** Backoff for a remote SFU, kept up while a member publishes there (until REMOTE_GIVE_UP_MS). */
 const REMOTE_FIRST_RETRY_MS = 1000;
 const REMOTE_MAX_RETRY_MS = 10_000;
+/** A remote SFU that keeps failing is given up after this long, until memberships change. */
+const REMOTE_GIVE_UP_MS = 120_000;
 /** After a remote SFU drops us, wait this long before connecting to it again. */
 const REMOTE_RECONNECT_MS = 1000;
 /**
@@ -40,11 +42,29 @@ const REMOTE_RECONNECT_MS = 1000;
  */
 export const STALL_MS = 5000;
 
+/**
+ * Which SFUs named in other members' memberships we contact (each contact
+ * sends them a fresh OpenID token): any, none, or these lk-jwt-service hosts.
+ */
+export type ForeignSfuPolicy = 'any' | 'none' | readonly string[];
+
+/** Whether `policy` lets us contact the lk-jwt-service at `serviceUrl`. */
+export function foreignSfuAllowed(policy: ForeignSfuPolicy, serviceUrl: string): boolean {
+  if (policy === 'any') return true;
+  if (policy === 'none') return false;
+  try {
+    return policy.includes(new URL(serviceUrl).host);
+  } catch {
+    return false;
+  }
+}
+
 export interface SfuTiming {
   stallMs: number;
   remoteFirstRetryMs: number;
   remoteMaxRetryMs: number;
   remoteReconnectMs: number;
+  remoteGiveUpMs: number;
 }
 
 const DEFAULT_TIMING: SfuTiming = {
@@ -52,6 +72,7 @@ const DEFAULT_TIMING: SfuTiming = {
   remoteFirstRetryMs: REMOTE_FIRST_RETRY_MS,
   remoteMaxRetryMs: REMOTE_MAX_RETRY_MS,
   remoteReconnectMs: REMOTE_RECONNECT_MS,
+  remoteGiveUpMs: REMOTE_GIVE_UP_MS,
 };
 
 export const SfuConnectionsEvent = {
@@ -82,6 +103,8 @@ export interface SfuConnectionsOptions {
   getOpenIdToken: () => Promise<OpenIdToken>;
   e2eeWorkerUrl: string | URL | undefined;
   log: DiagnosticsLog;
+  /** Which other members' SFUs we may send an OpenID token to; `'any'` by default. */
+  foreignSfus?: ForeignSfuPolicy;
   /** Stall and remote retry timing; the constants above by default (unit tests shorten them). */
   timing?: Partial<SfuTiming>;
   /** Seams for unit tests; the real LiveKit connection and JWT request by default. */
@@ -110,6 +133,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   /** Remote SFUs being connected to, each with its retry loop's abort. */
   readonly #pending = new Map<string, AbortController>();
   readonly #ignored = new Set<string>();
+  /** Foreign SFUs the policy keeps us from, logged once each. */
+  readonly #refused = new Set<string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #members: readonly MemberInfo[] = [];
   #call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
@@ -237,7 +262,19 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
 
   #reconcileConnections(): void {
     const { log } = this.options;
-    const wanted = new Set(foreignServiceUrls(this.#members, this.#call.serviceUrl));
+    const policy = this.options.foreignSfus ?? 'any';
+    const wanted = new Set(
+      foreignServiceUrls(this.#members, this.#call.serviceUrl).filter((url) => {
+        if (foreignSfuAllowed(policy, url)) return true;
+        if (!this.#refused.has(url)) {
+          this.#refused.add(url);
+          log.warn('livekit', 'a member publishes on an SFU our policy does not let us contact', {
+            sfu: url,
+          });
+        }
+        return false;
+      }),
+    );
     for (const [url, connection] of this.#remotes) {
       if (!wanted.has(url)) {
         this.#remotes.delete(url);
@@ -278,6 +315,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         },
         {
           retries: Number.POSITIVE_INFINITY,
+          maxRetryTime: this.#timing.remoteGiveUpMs,
           minTimeout: this.#timing.remoteFirstRetryMs,
           maxTimeout: this.#timing.remoteMaxRetryMs,
           randomize: true,
@@ -292,8 +330,13 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
           },
         },
       );
-    } catch {
-      // Aborted: nobody publishes there any more, or we left.
+    } catch (error) {
+      if (!abort.signal.aborted)
+        log.error('livekit', 'gave up on a remote SFU until the memberships change', {
+          sfu: serviceUrl,
+          error: describe(error),
+        });
+      // Otherwise aborted: nobody publishes there any more, or we left.
     } finally {
       if (this.#pending.get(serviceUrl) === abort) this.#pending.delete(serviceUrl);
     }

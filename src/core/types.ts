@@ -281,6 +281,15 @@ export interface CallSessionOptions {
    * `connection-lost`. The membership stays meanwhile. Default 120 s.
    */
   reconnectTimeoutMs?: number;
+  /**
+   * Which SFUs named in other members' memberships we connect to, to receive
+   * their media; each connection sends that SFU's lk-jwt-service a fresh
+   * OpenID token (which proves who we are, nothing more). `'any'` (the
+   * default, as Element Call: federated calls need it), `'none'` (only our
+   * own SFU), or a list of lk-jwt-service hosts such as `['rtc.example.org']`.
+   * A failing one is retried with backoff for up to 2 minutes.
+   */
+  foreignSfus?: 'any' | 'none' | readonly string[];
   /** Log to the console as well as to the diagnostics log. */
   debug?: boolean;
 }

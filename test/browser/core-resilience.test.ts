@@ -122,7 +122,8 @@ describe('CallSession under network trouble', function () {
           credentials: { ...credentialsOf(alice), homeserver: proxy },
         },
         room: roomId,
-        membershipTiming: fastTiming,
+        // Outlives the outage, so media can flow throughout (the next test lets it expire).
+        membershipTiming: { ...fastTiming, delayedLeaveEventDelayMs: 90_000 },
       }),
     );
     const b = pool.open(bob, roomId);
@@ -145,5 +146,31 @@ describe('CallSession under network trouble', function () {
     assert.isTrue(
       a.diagnostics.list('matrix').some((e) => e.message === 'the homeserver answers again'),
     );
+  });
+
+  it('after an outage long enough for its leave to fire, the membership comes back: no split view', async () => {
+    const { alice, bob, roomId } = await roomOfTwo();
+    const proxy = await homeserverProxy();
+    const a = pool.add(
+      new CallSession({
+        source: {
+          kind: 'credentials',
+          credentials: { ...credentialsOf(alice), homeserver: proxy },
+        },
+        room: roomId,
+        membershipTiming: fastTiming, // the server sends her delayed leave 8 s into the outage
+      }),
+    );
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    await a.join();
+    await b.join();
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    await setHomeserverFaults(proxy, { dropPercent: 100 });
+    await waitFor('Bob to see Alice’s leave', () => !remote(b, alice.userId), 30_000);
+    await setHomeserverFaults(proxy, { dropPercent: 0 });
+    await waitFor('Bob to show Alice again', () => remote(b, alice.userId), 30_000);
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    assert.equal(a.snapshot.phase, 'connected');
   });
 });

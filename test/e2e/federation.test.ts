@@ -184,8 +184,10 @@ void describe('end to end over federation: A and B', { timeout: 600_000 }, () =>
     );
     await Promise.all([red.screenshot('f3-sfu-b-down'), blue.screenshot('f3-sfu-b-down')]);
     await restarted;
+    const answering = Date.now();
     // Back without anybody clicking anything.
     await Promise.all([red.seesVideoOf(blue, 60_000), blue.seesVideoOf(red, 60_000)]);
+    console.log(`media both ways again ${Date.now() - answering} ms after B's SFU answered`);
     assert.equal(await blue.view(), 'in-call');
     assert.ok(
       !(await blue.p.evaluate(() => window.__e2e.events)).some((e) => e.type === 'call-left'),
