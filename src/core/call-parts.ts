@@ -2,6 +2,7 @@ import type { Room } from 'matrix-js-sdk/lib/matrix.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
+import { KeyProvenance } from './key-provenance.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
@@ -68,6 +69,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     foreignSfus: options.foreignSfus,
     log,
   });
+  const provenance = new KeyProvenance(client, room.roomId, log);
   const encryption = new MediaEncryption({
     mode,
     password: options.password,
@@ -75,6 +77,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     e2eeWorkerUrl: options.e2eeWorkerUrl,
     log,
     readStats: () => connections.readStats(),
+    originOf: (key, index) => provenance.originOf(key, index),
   });
   const ownSfu = new OwnSfu({
     matrix,
@@ -109,6 +112,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     dispose() {
       stopKeyLog();
       homeserverLink.dispose();
+      provenance.dispose();
       profiles.dispose();
       roomCall.dispose();
       incoming.dispose();

@@ -265,7 +265,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
 
       const { serviceUrl, memberId, participant } = await ownSfu.connect({
         ownServiceUrl: transport.livekitServiceUrl,
-        memberId: crypto.randomUUID(),
+        // As Element Call in its default mode: the member ID is the legacy
+        // LiveKit identity, so receivers that match key messages' `member.id`
+        // against the membership (MSC4143 `member_id`) find our keys.
+        memberId: `${matrix.userId}:${matrix.deviceId}`,
         openId,
         signal,
         onStep: (step) => {

@@ -4,6 +4,7 @@ import { describe } from './discovery.js';
 import { createSharedSecretKeyProvider, MatrixKeyProvider } from './e2ee.js';
 import { createE2eeWorker } from './e2ee-worker.js';
 import { TypedEmitter } from './emitter.js';
+import type { KeyOrigin } from './key-provenance.js';
 import type { EncryptionMode, MediaStats, ParticipantEncryptionState } from './types.js';
 
 /** Decoding is checked every 2 s, and every 500 ms while someone's media cannot be decrypted. */
@@ -29,6 +30,8 @@ export interface MediaEncryptionOptions {
   log: DiagnosticsLog;
   /** Receiver statistics of the remote tracks, for the decode watch. */
   readStats: () => Promise<MediaStats[]>;
+  /** How a key arrived; `forged` keys are refused. Every key counts without it. */
+  originOf?: (key: Uint8Array, index: number) => KeyOrigin;
 }
 
 interface Trouble {
@@ -112,6 +115,15 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       return;
     }
     const fp = await fingerprint(key);
+    // After the await: matrix-js-sdk has reported the message by now.
+    if (identity !== ownIdentity && this.options.originOf?.(key, index) === 'forged') {
+      log.warn('keys', 'ignoring a media key that was not Olm-encrypted by its sender’s device', {
+        participant: identity,
+        keyIndex: index,
+        keyFingerprint: fp,
+      });
+      return;
+    }
     if (!(provider instanceof MatrixKeyProvider)) {
       log.debug('keys', 'media key arrived outside a per-participant call', {
         keyFingerprint: fp,

@@ -105,6 +105,32 @@ describe('buildSnapshot', () => {
     assert.isUndefined(carol?.cameraTrack);
   });
 
+  it('shows at most three devices per user, those with media first, so made-up memberships push nobody away', () => {
+    const spam = Array.from({ length: 20 }, (_, i) => member('@mallory:evil', `FAKE${i}`, 10 + i));
+    const s = buildSnapshot(
+      input({
+        members: [
+          ...spam,
+          member('@me:hs', 'ME', 900),
+          member('@bob:hs', 'B'),
+          member('@mallory:evil', 'REAL', 5000),
+        ],
+        sfuRemotes: new Map([
+          ['@bob:hs:B', bobMedia],
+          ['@mallory:evil:REAL', bobMedia],
+        ]),
+      }),
+    );
+    const ids = s.participants.map((p) => p.id);
+    assert.includeMembers(ids, ['@me:hs:ME', '@bob:hs:B', '@mallory:evil:REAL']);
+    assert.lengthOf(
+      ids.filter((id) => id.startsWith('@mallory')),
+      3,
+    );
+    assert.includeMembers(ids, ['@mallory:evil:FAKE0', '@mallory:evil:FAKE1'], 'then the oldest');
+    assert.equal(s.callInProgress.userCount, 2, 'still counts users, not devices');
+  });
+
   it('shows participants only while joining or in the call', () => {
     const shown = (phase: CallPhase) => buildSnapshot(input({ phase })).participants.length;
     assert.equal(shown('joining'), 3);

@@ -88,6 +88,36 @@ function buildCallInProgress({ members, self, profileOf }: SnapshotInput): CallI
 }
 
 /** Ourselves first, then every member with a valid membership, whether or not their media is in. */
+/** Nobody joins one call from more devices than this; more is spam. */
+export const MAX_DEVICES_PER_USER = 3;
+
+/**
+ * The remote members to give a tile: per user, at most `MAX_DEVICES_PER_USER`
+ * devices, those with media on an SFU first, then the oldest. Anyone may
+ * write made-up memberships for their own user; they push nobody else away.
+ */
+function tilesWorthShowing(
+  members: readonly MemberInfo[],
+  ownIdentity: string,
+  sfuRemotes: ReadonlyMap<string, unknown>,
+): Set<string> {
+  const byUser = new Map<string, MemberInfo[]>();
+  for (const m of members) {
+    if (m.identity === ownIdentity) continue;
+    byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m]);
+  }
+  const shown = new Set<string>();
+  for (const devices of byUser.values()) {
+    const ranked = [...devices].sort(
+      (a, b) =>
+        Number(sfuRemotes.has(b.identity)) - Number(sfuRemotes.has(a.identity)) ||
+        a.createdTs - b.createdTs,
+    );
+    for (const m of ranked.slice(0, MAX_DEVICES_PER_USER)) shown.add(m.identity);
+  }
+  return shown;
+}
+
 function buildParticipants(input: SnapshotInput): CallParticipant[] {
   const { self, sfuLocal, local, members, profileOf } = input;
   if (!self || !sfuLocal) return [];
@@ -113,8 +143,9 @@ function buildParticipants(input: SnapshotInput): CallParticipant[] {
       joinedAt: members.find((m) => m.identity === ownIdentity)?.createdTs ?? input.phaseSince,
     },
   ];
+  const shown = tilesWorthShowing(members, ownIdentity, input.sfuRemotes);
   for (const member of members) {
-    if (member.identity === ownIdentity) continue;
+    if (!shown.has(member.identity)) continue;
     const media = input.sfuRemotes.get(member.identity);
     out.push({
       id: member.identity,
