@@ -128,7 +128,7 @@ describe('buildSnapshot', () => {
       3,
     );
     assert.includeMembers(ids, ['@mallory:evil:FAKE0', '@mallory:evil:FAKE1'], 'then the oldest');
-    assert.equal(s.callInProgress.userCount, 2, 'still counts users, not devices');
+    assert.equal(s.callInProgress.userCount, 3, 'counts users (us, Bob, Mallory), not devices');
   });
 
   it('shows participants only while joining or in the call', () => {
