@@ -6,6 +6,7 @@ import type { MediaEncryption } from './media-encryption.js';
 import type { MemberInfo } from './membership.js';
 import { fetchPublishGrant, type OpenIdToken } from './sfu-auth.js';
 import type { SfuConnections } from './sfu-connections.js';
+import { livekitAnswers } from './sfu-probe.js';
 import { recoverOwnSfu } from './sfu-recovery.js';
 
 export interface OwnSfuOptions {
@@ -31,6 +32,8 @@ export interface Publishing {
  */
 export class OwnSfu {
   #publishing: Publishing | undefined;
+  /** The LiveKit server of our last grant: checked (token-less) before asking for a new one. */
+  #livekitUrl: string | undefined;
 
   constructor(private readonly options: OwnSfuOptions) {}
 
@@ -94,6 +97,10 @@ export class OwnSfu {
     if (!publishing) throw MatrixCallError.invalidConfig('reconnect(): not publishing');
     return recoverOwnSfu(
       async () => {
+        // While the SFU is down, don't load the homeserver and auth service with grants.
+        const livekit = this.#livekitUrl;
+        if (livekit && !(await livekitAnswers(livekit, signal)))
+          throw MatrixCallError.livekitConnectFailed(new Error('the SFU does not answer'));
         await republish(await this.#connect(publishing, signal));
       },
       { signal, log: this.options.log, giveUpAfterMs, sfu: publishing.serviceUrl },
@@ -103,6 +110,7 @@ export class OwnSfu {
   /** After leaving. */
   forget(): void {
     this.#publishing = undefined;
+    this.#livekitUrl = undefined;
   }
 
   /** A fresh publishing grant, then a new connection to the SFU behind it. */
@@ -128,6 +136,7 @@ export class OwnSfu {
       log,
       signal,
     });
+    this.#livekitUrl = grant.url;
     onStep?.('connecting');
     const keyProvider = encryption.keyProvider ?? (await encryption.createKeyProvider());
     return connections.connectOwn(

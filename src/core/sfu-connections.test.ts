@@ -124,6 +124,7 @@ function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any') {
       made.push(connection);
       return connection as unknown as SfuConnection;
     },
+    livekitAnswers: () => Promise.resolve(true),
     fetchSubscribeGrant: (input) => {
       grants.push(input);
       if (failures-- > 0) return Promise.reject(new Error('auth service down'));

@@ -26,11 +26,12 @@ import {
   type SfuGrant,
 } from './sfu-auth.js';
 import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
+import { livekitAnswers } from './sfu-probe.js';
 import type { MediaStats } from './types.js';
 
 /** Backoff for a remote SFU, kept up while a member publishes there (until REMOTE_GIVE_UP_MS). */
 const REMOTE_FIRST_RETRY_MS = 1000;
-const REMOTE_MAX_RETRY_MS = 10_000;
+const REMOTE_MAX_RETRY_MS = 3000;
 /** A remote SFU that keeps failing is given up after this long, until memberships change. */
 const REMOTE_GIVE_UP_MS = 120_000;
 /** After a remote SFU drops us, wait this long before connecting to it again. */
@@ -110,6 +111,7 @@ export interface SfuConnectionsOptions {
   /** Seams for unit tests; the real LiveKit connection and JWT request by default. */
   createConnection?: (options: SfuConnectionOptions) => SfuConnection;
   fetchSubscribeGrant?: (input: SfuAuthInput) => Promise<SfuGrant>;
+  livekitAnswers?: (livekitUrl: string, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface OwnConnectionInput {
@@ -135,6 +137,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   readonly #ignored = new Set<string>();
   /** Foreign SFUs the policy keeps us from, logged once each. */
   readonly #refused = new Set<string>();
+  /** LiveKit servers of remote SFUs we had grants for: checked token-less before a new grant. */
+  readonly #livekitUrls = new Map<string, string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #members: readonly MemberInfo[] = [];
   #call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
@@ -353,6 +357,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       log,
     });
     try {
+      // A remote SFU we knew that is down costs its homeserver and auth service nothing.
+      const known = this.#livekitUrls.get(serviceUrl);
+      const answers = this.options.livekitAnswers ?? livekitAnswers;
+      if (known && !(await answers(known, signal))) throw new Error('the SFU does not answer');
       const grant = await (this.options.fetchSubscribeGrant ?? fetchSubscribeGrant)({
         serviceUrl,
         roomId,
@@ -364,6 +372,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
         log,
       });
       signal.throwIfAborted();
+      this.#livekitUrls.set(serviceUrl, grant.url);
       this.#wire(connection);
       await connection.connect(grant, signal);
       signal.throwIfAborted();

@@ -35,6 +35,30 @@ export async function probeSfu(
   }
 }
 
+/**
+ * Whether a LiveKit server answers at all, without any token: a cheap check
+ * before asking the homeserver and the auth service for a new grant.
+ */
+export async function livekitAnswers(livekitUrl: string, signal?: AbortSignal): Promise<boolean> {
+  const url = new URL(livekitUrl);
+  url.protocol =
+    url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  url.search = '';
+  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+  try {
+    // An opaque answer is enough: it came from a server that is up.
+    await fetch(url, {
+      mode: 'no-cors',
+      cache: 'no-store',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    return true;
+  } catch {
+    signal?.throwIfAborted();
+    return false;
+  }
+}
+
 /** Delays between LiveKit's own attempts to resume; after the last it gives up. */
 const RESUME_DELAYS_MS = [600, 1200, 2700];
 

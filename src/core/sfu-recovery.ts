@@ -6,8 +6,8 @@ import { MatrixCallError, type CallErrorReason } from './errors.js';
 /** How long we try to get back onto our SFU before the call ends as "connection lost". */
 export const OWN_SFU_GIVE_UP_MS = 120_000;
 const FIRST_RETRY_MS = 1000;
-/** Short enough that a restarted SFU is found within seconds of coming back. */
-const MAX_RETRY_MS = 5000;
+/** Short, so a restarted SFU is found within seconds: a try costs one token-less request while it is down. */
+const MAX_RETRY_MS = 2000;
 
 /** Failures a retry cannot fix. */
 const PERMANENT: ReadonlySet<CallErrorReason> = new Set<CallErrorReason>([
