@@ -1,15 +1,17 @@
-import type { Room } from 'matrix-js-sdk/lib/matrix.js';
+import { EventTimeline, type Room } from 'matrix-js-sdk/lib/matrix.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
 import { KeyProvenance } from './key-provenance.js';
+import { MemberGrace, MemberGraceEvent } from './member-grace.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
 import { OwnSfu } from './own-sfu.js';
-import { RoomCall, RoomCallEvent } from './room-call.js';
+import { CALL_MEMBER_EVENT, RoomCall, RoomCallEvent } from './room-call.js';
 import { RoomProfiles } from './room-profiles.js';
 import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
+import type { MemberInfo } from './membership.js';
 import type { CallSessionOptions, EncryptionMode } from './types.js';
 
 /** What a started session is made of: one collaborator per concern of the call. */
@@ -25,6 +27,8 @@ export interface CallParts {
   ownSfu: OwnSfu;
   /** Whether the homeserver answers. */
   homeserverLink: HomeserverLink;
+  /** The memberships, plus vanished ones whose media still flows, for a while. */
+  grace: MemberGrace;
   /** Stops them all (the Matrix client is the session's to stop). */
   dispose(): void;
 }
@@ -88,16 +92,34 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
   });
   const homeserverLink = new HomeserverLink(client, log);
-  roomCall.on(RoomCallEvent.MembersChanged, (members) => {
-    connections.setMembers(members);
+  const grace = new MemberGrace({
+    onSfu: (id) => connections.remoteMedia().has(id),
+    removedByOther: (m) => membershipWriter(room, m) !== m.userId,
+    log,
   });
+  roomCall.on(RoomCallEvent.MembersChanged, (members) => {
+    grace.update(members);
+    connections.setMembers(grace.members);
+  });
+  // A kept member whose grace ran out, or who left the SFU too, goes now.
+  const recheck = () => {
+    if (grace.holding === 0) return;
+    const before = grace.holding;
+    const members = grace.members;
+    if (grace.holding !== before) connections.setMembers(members);
+  };
+  grace.on(MemberGraceEvent.Changed, () => {
+    connections.setMembers(grace.members);
+  });
+  connections.on(SfuConnectionsEvent.Changed, recheck);
   roomCall.on(RoomCallEvent.Key, (key, index, identity) => {
     void encryption.onKey(key, index, identity);
   });
   connections.on(SfuConnectionsEvent.EncryptionError, (error, identity) => {
     encryption.onCryptorError(error, identity);
   });
-  connections.setMembers(roomCall.members);
+  grace.update(roomCall.members);
+  connections.setMembers(grace.members);
   const stopKeyLog = logKeyDelivery(client, room.roomId, log, { observeSends: matrix.owned });
   return {
     matrix,
@@ -109,10 +131,12 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     connections,
     ownSfu,
     homeserverLink,
+    grace,
     dispose() {
       stopKeyLog();
       homeserverLink.dispose();
       provenance.dispose();
+      grace.dispose();
       profiles.dispose();
       roomCall.dispose();
       incoming.dispose();
@@ -120,6 +144,13 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
       connections.dispose();
     },
   };
+}
+
+/** Who last wrote a member's (legacy, per-device) membership state event; undefined if none. */
+function membershipWriter(room: Room, m: MemberInfo): string | undefined {
+  const state = room.getLiveTimeline().getState(EventTimeline.FORWARDS);
+  const event = state?.getStateEvents(CALL_MEMBER_EVENT, `_${m.userId}_${m.deviceId}_m.call`);
+  return event?.getSender() ?? m.userId;
 }
 
 /**

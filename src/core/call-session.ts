@@ -14,6 +14,7 @@ import {
 } from './matrix-session.js';
 import { HomeserverLinkEvent } from './homeserver-link.js';
 import { IncomingCallsEvent } from './incoming-calls.js';
+import { MemberGraceEvent } from './member-grace.js';
 import { MediaEncryptionEvent } from './media-encryption.js';
 import { RoomCallEvent } from './room-call.js';
 import { RoomProfilesEvent } from './room-profiles.js';
@@ -171,7 +172,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       log: this.diagnostics,
       inCall: () => this.#isInCall(),
     });
-    const { profiles, roomCall, incoming, encryption, connections, homeserverLink } = parts;
+    const { profiles, roomCall, incoming, encryption, connections, homeserverLink, grace } = parts;
     const changed = () => {
       this.#changed();
     };
@@ -181,6 +182,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     roomCall.on(RoomCallEvent.MembersChanged, changed);
     incoming.on(IncomingCallsEvent.Changed, changed);
     homeserverLink.on(HomeserverLinkEvent.Changed, changed);
+    grace.on(MemberGraceEvent.Changed, changed);
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
@@ -544,7 +546,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       self: m && { userId: m.userId, deviceId: m.deviceId },
       room: p?.profiles.summary(),
       encryption: p?.encryption.mode ?? 'none',
-      members: p?.roomCall.members ?? [],
+      members: p?.grace.members ?? [],
       profileOf: p ? (userId) => p.profiles.of(userId) : noProfile,
       encryptionOf: p ? (identity) => p.encryption.stateOf(identity) : () => 'none',
       local: this.#media.state,

@@ -1,7 +1,14 @@
 // What a hostile room member, or the homeserver, can try against a call on the real stack.
 import { assert } from '@open-wc/testing';
-import { waitFor } from './local-stack.js';
-import { assertDecodes, callOfTwo, identityOf, sessionPool } from './core-helpers.js';
+import { createRoom, registerUser, waitFor } from './local-stack.js';
+import {
+  assertDecodes,
+  callOfTwo,
+  identityOf,
+  memberState,
+  remote,
+  sessionPool,
+} from './core-helpers.js';
 
 describe('CallSession against forged input', function () {
   this.timeout(120_000);
@@ -50,5 +57,62 @@ describe('CallSession against forged input', function () {
       20_000,
     );
     await assertDecodes(a, identityOf(bob));
+  });
+
+  it('a member who writes {} over someone else’s membership removes nobody from view', async () => {
+    const [alice, bob, mallory] = await Promise.all([
+      registerUser({ displayName: 'Alice' }),
+      registerUser({ displayName: 'Bob' }),
+      registerUser({ displayName: 'Mallory' }),
+    ]);
+    const { roomId } = await createRoom(alice, {
+      encrypted: true,
+      invite: [bob, mallory],
+      autoJoin: true,
+    });
+    const a = pool.open(alice, roomId);
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    await a.join();
+    await b.join();
+    await assertDecodes(a, identityOf(bob));
+    let vanished = false;
+    const watch = setInterval(() => {
+      if (!remote(a, bob.userId)) vanished = true;
+    }, 100);
+    try {
+      // Power level 0 may send call memberships, under any state key.
+      const stateKey = `_${bob.userId}_${bob.deviceId}_m.call`;
+      const response = await fetch(
+        `${mallory.homeserverUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(stateKey)}`,
+        {
+          method: 'PUT',
+          headers: {
+            Authorization: `Bearer ${mallory.accessToken}`,
+            'Content-Type': 'application/json',
+          },
+          body: '{}',
+        },
+      );
+      assert.equal(response.status, 200, 'the homeserver accepts the spoofed leave');
+      await waitFor(
+        'Alice to notice the spoofed leave',
+        () =>
+          a.diagnostics
+            .list('membership')
+            .some((e) => e.message.startsWith('another user removed')),
+        15_000,
+      );
+      // Bob's client sends his membership again; Alice never stops showing him.
+      await waitFor(
+        'Bob’s membership back',
+        async () => Object.keys((await memberState(alice, roomId, bob)).content).length > 0,
+        30_000,
+      );
+      await assertDecodes(a, identityOf(bob));
+    } finally {
+      clearInterval(watch);
+    }
+    assert.isFalse(vanished, 'Bob never left Alice’s view');
   });
 });
