@@ -50,20 +50,12 @@ export class MemberGrace extends TypedEmitter<MemberGraceEventMap> {
     const now = this.#now();
     const present = new Set(members.map((m) => m.identity));
     for (const m of this.#current) {
-      if (
-        !present.has(m.identity) &&
-        this.options.onSfu(m.identity) &&
-        !this.#vanished.has(m.identity)
-      ) {
-        this.#vanished.set(m.identity, { member: m, since: now });
-        this.options.log.info(
-          'membership',
-          'a membership vanished while its media flows; keeping it a while',
-          {
-            participant: m.identity,
-          },
-        );
-      }
+      if (present.has(m.identity) || this.#vanished.has(m.identity)) continue;
+      if (!this.options.removedByOther(m) || !this.options.onSfu(m.identity)) continue;
+      this.#vanished.set(m.identity, { member: m, since: now });
+      this.options.log.warn('membership', 'another user removed a membership; keeping it a while', {
+        participant: m.identity,
+      });
     }
     for (const identity of present) this.#vanished.delete(identity);
     this.#current = members;
