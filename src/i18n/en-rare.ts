@@ -14,6 +14,11 @@ export const enRare = {
   copyDiagnostics: 'Copy diagnostics',
   copied: 'Diagnostics copied',
   copyFailed: 'Could not copy the diagnostics',
+  // notices in the call
+  'homeserver-lost':
+    'Connection to your homeserver lost; the call continues. People joining or leaving show up once it is back.',
+  'password-mismatch':
+    "Some people's video and sound cannot be decrypted: your password for this call probably differs from theirs. Check it with them, then rejoin.",
   'error-invalid-config': 'The call is not set up correctly',
   'error-homeserver-unreachable': 'Cannot reach the homeserver',
   'error-not-a-homeserver': 'That is not a Matrix homeserver',

@@ -29,10 +29,6 @@ export const enCommon = {
   'phase-publishing': 'Starting your camera and microphone…',
   'phase-joining': 'Joining the call…',
   'phase-reconnecting': 'Reconnecting…',
-  'homeserver-lost':
-    'Connection to your homeserver lost; the call continues. People joining or leaving show up once it is back.',
-  'password-mismatch':
-    "Some people's video and sound cannot be decrypted: your password for this call probably differs from theirs. Check it with them, then rejoin.",
   'phase-leaving': 'Leaving…',
   cancel: 'Cancel',
   // in call

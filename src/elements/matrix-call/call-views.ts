@@ -51,11 +51,3 @@ export function viewOf(i: ViewInput): MatrixCallView {
   }
   return 'connecting';
 }
-
-/** A shared-password call where someone's media cannot be decrypted: the passwords differ, most likely. */
-export function passwordMismatch(s: CallSnapshot | undefined): boolean {
-  return (
-    s?.encryption === 'shared-secret' &&
-    s.participants.some((p) => !p.isLocal && p.encryption === 'key-invalid')
-  );
-}

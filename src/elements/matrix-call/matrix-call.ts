@@ -29,7 +29,7 @@ import { tokens } from '../shared/tokens.js';
 import { screen } from '../shared/screen.js';
 import { toggleState } from '../shared/media.js';
 import { callChanges, inCallPhases } from './call-changes.js';
-import { matrixCallViews, passwordMismatch, viewOf, type MatrixCallView } from './call-views.js';
+import { matrixCallViews, viewOf, type MatrixCallView } from './call-views.js';
 import { loadRareViews, RareViewsController } from './lazy-views.js';
 import { PhaseLabelController } from './phase-label.js';
 import { controlsParts, gridParts, headerParts, lobbyParts } from './matrix-call.parts.js';
@@ -600,20 +600,7 @@ export class MatrixCallElement extends LitElement {
             ? html`<div class="banner info" role="status"><p>${t.t('phase-reconnecting')}</p></div>`
             : nothing
         }
-        ${
-          this.#call.snapshot?.homeserverReachable === false
-            ? html`<div part="homeserver-lost" class="banner info" role="status">
-                <p>${t.t('homeserver-lost')}</p>
-              </div>`
-            : nothing
-        }
-        ${
-          passwordMismatch(this.#call.snapshot)
-            ? html`<div part="password-mismatch" class="banner info" role="status">
-                <p>${t.t('password-mismatch')}</p>
-              </div>`
-            : nothing
-        }
+        ${this.#rare.get()?.callNotices(t, this.#call.snapshot) ?? nothing}
         <call-audio exportparts="enable-button:enable-audio-button"></call-audio>
         <call-grid part="grid" exportparts=${gridParts}
           ><slot name="empty" slot="empty"></slot

@@ -3,9 +3,9 @@
  * screens and the banners above the lobby. They load on first use, as a chunk of their
  * own, with their strings, which keeps the entry small.
  */
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { MatrixCallError } from '../../core/errors.js';
-import type { IncomingCallNotification } from '../../core/types.js';
+import type { CallSnapshot, IncomingCallNotification } from '../../core/types.js';
 import { addFallbackStrings, type Translator } from '../../i18n/index.js';
 import { enRare } from '../../i18n/en-rare.js';
 import { CallEndedElement } from '../call-ended/call-ended.js';
@@ -99,4 +99,32 @@ export function ringBanner(o: RingBannerOptions): TemplateResult {
         ${t.t('dismiss')}
       </button>
     </div>`;
+}
+
+/** A shared-password call where someone's media cannot be decrypted: the passwords differ, most likely. */
+export function passwordMismatch(s: CallSnapshot | undefined): boolean {
+  return (
+    s?.encryption === 'shared-secret' &&
+    s.participants.some((p) => !p.isLocal && p.encryption === 'key-invalid')
+  );
+}
+
+/**
+ * Notices above a call under way: the homeserver does not answer (the call
+ * goes on), or someone cannot be decrypted with this call's password.
+ */
+export function callNotices(t: Translator, s: CallSnapshot | undefined): TemplateResult {
+  return html`${
+    s?.homeserverReachable === false
+      ? html`<div part="homeserver-lost" class="banner info" role="status">
+          <p>${t.t('homeserver-lost')}</p>
+        </div>`
+      : nothing
+  }${
+    passwordMismatch(s)
+      ? html`<div part="password-mismatch" class="banner info" role="status">
+          <p>${t.t('password-mismatch')}</p>
+        </div>`
+      : nothing
+  }`;
 }
