@@ -50,6 +50,18 @@ export function stackCommands() {
     };
     return stack;
   };
+  /** Listens on a free port until the test server stops; returns its URL. */
+  const serveUntilStop = async (server) => {
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    authServices.push({
+      close: () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    });
+    return `http://127.0.0.1:${server.address().port}`;
+  };
   const handedOut = new Set();
   const freePort = async () => {
     for (;;) {
@@ -151,15 +163,7 @@ export function stackCommands() {
           // Answers every request 404 without CORS headers, so a page sees a CORS failure.
           const http = await import('node:http');
           const server = http.createServer((_req, res) => res.writeHead(404).end('not found'));
-          await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-          authServices.push({
-            close: () =>
-              new Promise((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-              }),
-          });
-          return `http://127.0.0.1:${server.address().port}`;
+          return serveUntilStop(server);
         }
         case 'homeserverProxy': {
           // A fault-injecting proxy in front of the main Synapse, for one session's outage.
@@ -200,15 +204,7 @@ export function stackCommands() {
             res.writeHead(200, { ...cors, 'content-type': 'application/json' });
             res.write('{"url": "ws://127.0.0.1:9", ');
           });
-          await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-          authServices.push({
-            close: () =>
-              new Promise((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-              }),
-          });
-          return `http://127.0.0.1:${server.address().port}`;
+          return serveUntilStop(server);
         }
         default:
           throw new Error(`Unknown stack op ${p.op}`);

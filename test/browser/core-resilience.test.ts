@@ -3,7 +3,7 @@ import { assert } from '@open-wc/testing';
 import type { Room as LivekitRoom } from 'livekit-client';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { CallSession } from '../../src/core/call-session.js';
-import type { CallPhase } from '../../src/core/types.js';
+import type { CallPhase, CallSessionOptions } from '../../src/core/types.js';
 import { CallSessionEvent } from '../../src/core/types.js';
 import {
   createRoom,
@@ -46,6 +46,28 @@ describe('CallSession under network trouble', function () {
   this.timeout(120_000);
   const pool = sessionPool();
   afterEach(() => pool.disposeAll());
+
+  /** Alice (through a fault proxy in front of the homeserver) and Bob, both joined and decoding. */
+  async function callBehindProxy(extra: Partial<CallSessionOptions>) {
+    const { alice, bob, roomId } = await roomOfTwo();
+    const proxy = await homeserverProxy();
+    const a = pool.add(
+      new CallSession({
+        source: {
+          kind: 'credentials',
+          credentials: { ...credentialsOf(alice), homeserver: proxy },
+        },
+        room: roomId,
+        ...extra,
+      }),
+    );
+    const b = pool.open(bob, roomId);
+    await Promise.all([a.start(), b.start()]);
+    await a.join();
+    await b.join();
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    return { alice, bob, roomId, proxy, a, b };
+  }
 
   it('rides out a signalling reconnect: reconnecting, then connected, media continues', async () => {
     const { alice, a, b } = await callOfTwo(pool);
@@ -113,24 +135,10 @@ describe('CallSession under network trouble', function () {
   });
 
   it('carries on through a homeserver outage, saying so while /sync fails', async () => {
-    const { alice, bob, roomId } = await roomOfTwo();
-    const proxy = await homeserverProxy();
-    const a = pool.add(
-      new CallSession({
-        source: {
-          kind: 'credentials',
-          credentials: { ...credentialsOf(alice), homeserver: proxy },
-        },
-        room: roomId,
-        // Outlives the outage, so media can flow throughout (the next test lets it expire).
-        membershipTiming: { ...fastTiming, delayedLeaveEventDelayMs: 90_000 },
-      }),
-    );
-    const b = pool.open(bob, roomId);
-    await Promise.all([a.start(), b.start()]);
-    await a.join();
-    await b.join();
-    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    const { bob, proxy, a } = await callBehindProxy({
+      // Outlives the outage, so media can flow throughout (the next test lets it expire).
+      membershipTiming: { ...fastTiming, delayedLeaveEventDelayMs: 90_000 },
+    });
     assert.isTrue(a.snapshot.homeserverReachable);
     await setHomeserverFaults(proxy, { dropPercent: 100 });
     // The /sync long-poll under way finishes first: up to its 30 s timeout.
@@ -149,23 +157,9 @@ describe('CallSession under network trouble', function () {
   });
 
   it('after an outage long enough for its leave to fire, the membership comes back: no split view', async () => {
-    const { alice, bob, roomId } = await roomOfTwo();
-    const proxy = await homeserverProxy();
-    const a = pool.add(
-      new CallSession({
-        source: {
-          kind: 'credentials',
-          credentials: { ...credentialsOf(alice), homeserver: proxy },
-        },
-        room: roomId,
-        membershipTiming: fastTiming, // the server sends her delayed leave 8 s into the outage
-      }),
-    );
-    const b = pool.open(bob, roomId);
-    await Promise.all([a.start(), b.start()]);
-    await a.join();
-    await b.join();
-    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+    const { alice, bob, proxy, a, b } = await callBehindProxy({
+      membershipTiming: fastTiming, // the server sends her delayed leave 8 s into the outage
+    });
     await setHomeserverFaults(proxy, { dropPercent: 100 });
     await waitFor('Bob to see Alice’s leave', () => !remote(b, alice.userId), 30_000);
     await setHomeserverFaults(proxy, { dropPercent: 0 });
