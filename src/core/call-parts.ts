@@ -4,6 +4,7 @@ import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
 import { KeyProvenance } from './key-provenance.js';
 import { MemberGrace, MemberGraceEvent } from './member-grace.js';
+import { NoShows } from './no-shows.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
@@ -29,6 +30,7 @@ export interface CallParts {
   homeserverLink: HomeserverLink;
   /** The memberships, plus vanished ones whose media still flows, for a while. */
   grace: MemberGrace;
+  noShows: NoShows;
   /** Stops them all (the Matrix client is the session's to stop). */
   dispose(): void;
 }
@@ -92,9 +94,21 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
   });
   const homeserverLink = new HomeserverLink(client, log);
+  const onSfu = (id: string) => connections.remoteMedia().has(id);
   const grace = new MemberGrace({
-    onSfu: (id) => connections.remoteMedia().has(id),
+    onSfu,
     removedByOther: (m) => membershipWriter(room, m) !== m.userId,
+    packetsFrom: async () => {
+      const counts = new Map<string, number>();
+      for (const s of await connections.readStats())
+        counts.set(s.participantId, (counts.get(s.participantId) ?? 0) + s.packetsReceived);
+      return counts;
+    },
+    log,
+  });
+  const noShows = new NoShows({
+    onSfu,
+    connectedTo: (url) => connections.isConnectedTo(url),
     log,
   });
   roomCall.on(RoomCallEvent.MembersChanged, (members) => {
@@ -132,11 +146,13 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     ownSfu,
     homeserverLink,
     grace,
+    noShows,
     dispose() {
       stopKeyLog();
       homeserverLink.dispose();
       provenance.dispose();
       grace.dispose();
+      noShows.dispose();
       profiles.dispose();
       roomCall.dispose();
       incoming.dispose();

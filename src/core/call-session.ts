@@ -15,6 +15,7 @@ import {
 import { HomeserverLinkEvent } from './homeserver-link.js';
 import { IncomingCallsEvent } from './incoming-calls.js';
 import { MemberGraceEvent } from './member-grace.js';
+import { NoShowsEvent } from './no-shows.js';
 import { MediaEncryptionEvent } from './media-encryption.js';
 import { RoomCallEvent } from './room-call.js';
 import { RoomProfilesEvent } from './room-profiles.js';
@@ -172,7 +173,16 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       log: this.diagnostics,
       inCall: () => this.#isInCall(),
     });
-    const { profiles, roomCall, incoming, encryption, connections, homeserverLink, grace } = parts;
+    const {
+      profiles,
+      roomCall,
+      incoming,
+      encryption,
+      connections,
+      homeserverLink,
+      grace,
+      noShows,
+    } = parts;
     const changed = () => {
       this.#changed();
     };
@@ -183,6 +193,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     incoming.on(IncomingCallsEvent.Changed, changed);
     homeserverLink.on(HomeserverLinkEvent.Changed, changed);
     grace.on(MemberGraceEvent.Changed, changed);
+    noShows.on(NoShowsEvent.Changed, changed);
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
@@ -546,7 +557,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       self: m && { userId: m.userId, deviceId: m.deviceId },
       room: p?.profiles.summary(),
       encryption: p?.encryption.mode ?? 'none',
-      members: p?.grace.members ?? [],
+      members: p ? p.noShows.visible(p.grace.members) : [],
       profileOf: p ? (userId) => p.profiles.of(userId) : noProfile,
       encryptionOf: p ? (identity) => p.encryption.stateOf(identity) : () => 'none',
       local: this.#media.state,

@@ -72,4 +72,70 @@ describe('MemberGrace', () => {
     assert.lengthOf(grace.members, 0);
     grace.dispose();
   });
+
+  describe('after their own (delayed) leave', () => {
+    function withPackets() {
+      const packets = new Map([['@carol:hs:D', 100]]);
+      const onSfu = new Set(['@carol:hs:D']);
+      const grace = new MemberGrace({
+        onSfu: (id) => onSfu.has(id),
+        removedByOther: () => false,
+        packetsFrom: () => Promise.resolve(packets),
+        log: new DiagnosticsLog(),
+        mediaCheckMs: 20,
+      });
+      const changed = () =>
+        new Promise<void>((resolve) =>
+          grace.on(MemberGraceEvent.Changed, () => {
+            resolve();
+          }),
+        );
+      return { grace, packets, onSfu, changed };
+    }
+
+    it('keeps them while their packets keep arriving, until their membership is back', async () => {
+      const { grace, packets } = withPackets();
+      const flowing = setInterval(() => {
+        packets.set('@carol:hs:D', (packets.get('@carol:hs:D') ?? 0) + 10);
+      }, 5);
+      grace.update([carol]);
+      grace.update([]);
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        assert.deepEqual(ids(grace.members), ['@carol:hs'], `check ${i}`);
+      }
+      clearInterval(flowing);
+      grace.update([carol]);
+      assert.equal(grace.holding, 0);
+      grace.dispose();
+    });
+
+    it('lets them go at the next check once their packets stop (a crash)', async () => {
+      const { grace, changed } = withPackets();
+      grace.update([carol]);
+      const gone = changed();
+      grace.update([]);
+      assert.lengthOf(grace.members, 1, 'kept until the media is checked');
+      await gone;
+      assert.lengthOf(grace.members, 0);
+      grace.dispose();
+    });
+
+    it('lets them go as soon as they leave the SFU (a clean leave)', () => {
+      const { grace, onSfu } = withPackets();
+      grace.update([carol]);
+      grace.update([]);
+      onSfu.clear();
+      assert.lengthOf(grace.members, 0);
+      grace.dispose();
+    });
+
+    it('without a way to count packets, counts the leave at once', () => {
+      const { grace } = setup();
+      grace.update([carol]);
+      grace.update([]);
+      assert.lengthOf(grace.members, 0);
+      grace.dispose();
+    });
+  });
 });

@@ -199,6 +199,13 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     return this.#call.serviceUrl;
   }
 
+  /** Whether we are connected to the SFU of the lk-jwt-service at `serviceUrl` now. */
+  isConnectedTo(serviceUrl: string): boolean {
+    const connection =
+      serviceUrl === this.#call.serviceUrl ? this.own : this.#remotes.get(serviceUrl);
+    return connection?.room.state === ConnectionState.Connected;
+  }
+
   /** Our own participant's media, while connected to our SFU. */
   localMedia(): LocalParticipantMedia | undefined {
     return this.own && readLocalParticipant(this.own.room.localParticipant);

@@ -295,12 +295,20 @@ export class E2ERun {
   }
 }
 
+/**
+ * The camera and microphone a participant's browser has: Chromium's fake ones (`fake`),
+ * none at all (`absent`), or fake ones the browser refuses to give the page (`denied`).
+ */
+export type MediaDevices = 'fake' | 'absent' | 'denied';
+
 /** One person: a Chromium process with its own camera colour, and their current page. */
 export class Participant {
   browser!: Browser;
   context: BrowserContext | undefined;
   page: Page | undefined;
   user: ProvisionedUser | undefined;
+  /** The access token the page got from its last /login (for tests that act as its homeserver). */
+  accessToken: string | undefined;
   /** Requests (URL origin + path, time) since the page opened: for counting round trips. */
   readonly requests: { at: number; method: string; url: string; done?: number }[] = [];
 
@@ -308,6 +316,7 @@ export class Participant {
     readonly run: E2ERun,
     readonly label: string,
     readonly colour: Colour,
+    readonly devices: MediaDevices = 'fake',
   ) {}
 
   get y4m(): string {
@@ -318,8 +327,13 @@ export class Participant {
     return COLOURS[this.colour].rgb;
   }
 
-  static async launch(run: E2ERun, label: string, colour: Colour): Promise<Participant> {
-    const p = new Participant(run, label, colour);
+  static async launch(
+    run: E2ERun,
+    label: string,
+    colour: Colour,
+    devices: MediaDevices = 'fake',
+  ): Promise<Participant> {
+    const p = new Participant(run, label, colour, devices);
     await p.launch();
     run.participants.add(p);
     return p;
@@ -328,7 +342,24 @@ export class Participant {
   /** (Re)starts the browser process. */
   async launch(): Promise<void> {
     writeY4M(this.y4m, COLOURS[this.colour].yuv);
-    this.browser = await launchChromium([`--use-file-for-fake-video-capture=${this.y4m}`]);
+    // Without the fake permission prompt, headless Chromium refuses every request
+    // (NotAllowedError); without the fake devices it has none (NotFoundError).
+    const without =
+      this.devices === 'denied'
+        ? '--use-fake-ui-for-media-stream'
+        : this.devices === 'absent'
+          ? '--use-fake-device-for-media-stream'
+          : '';
+    this.browser = await launchChromium(
+      [`--use-file-for-fake-video-capture=${this.y4m}`],
+      {},
+      without ? [without] : [],
+    );
+  }
+
+  /** What the browser context is allowed: camera and microphone unless they are refused. */
+  private get permissions(): string[] {
+    return this.devices === 'denied' ? [] : ['camera', 'microphone'];
   }
 
   /** The browser's main process (found by its unique fake-camera argument), to kill it like a crash. */
@@ -351,7 +382,7 @@ export class Participant {
     this.requests.length = 0;
     const context = await this.browser.newContext({
       viewport: opts.viewport ?? { width: 960, height: 640 },
-      permissions: ['camera', 'microphone'],
+      permissions: this.permissions,
       colorScheme: opts.colorScheme ?? 'light',
     });
     await context.addInitScript({ path: HELPERS });
@@ -374,7 +405,7 @@ export class Participant {
     this.user = user;
     const context = await this.browser.newContext({
       viewport,
-      permissions: ['camera', 'microphone'],
+      permissions: this.permissions,
     });
     await context.addInitScript({ path: HELPERS });
     this.context = context;
@@ -438,6 +469,13 @@ export class Participant {
   /** Keeps every token and JWT the page is given, to scan logs for them later. */
   private async collectSecrets(response: Response): Promise<void> {
     await collectSecrets(this.run, response);
+    if (response.request().method() !== 'POST' || !response.url().endsWith('/login')) return;
+    try {
+      const body = (await response.json()) as { access_token?: unknown };
+      if (typeof body.access_token === 'string') this.accessToken = body.access_token;
+    } catch {
+      // a failed login has no token
+    }
   }
 
   get p(): Page {
@@ -580,7 +618,8 @@ export class Participant {
         if (!tile) throw new Error(`no tile for ${other.label}`);
         if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
           throw new Error(`${tile.encryption}, badge "${tile.e2eeBadge}"`);
-        return tile.videoShown && !tile.e2eeBadge;
+        if (tile.videoShown && !tile.e2eeBadge) return true;
+        throw new Error(`the tile shows ${JSON.stringify(tile)}`);
       },
       5000,
       100,

@@ -158,6 +158,20 @@ describe('<call-tile>', () => {
     await until(() => track.views[0]?.viewport.visible === true, 'visible after scrolling');
   });
 
+  it('moved in the grid and updated, keeps showing its video and its view', async () => {
+    const p = fakeParticipant(1);
+    const el = await tile(p);
+    await until(() => !el.matches(':state(camera-off)'), 'video shown');
+    const parent = el.parentElement;
+    if (!parent) throw new Error('no parent');
+    parent.append(el); // what a keyed repeat does when the order changes
+    el.participant = { ...p, speaking: true };
+    await el.updateComplete;
+    assert.isFalse(el.matches(':state(camera-off)'), 'the same <video> keeps playing');
+    assert.lengthOf($$(el, '[part="avatar"]'), 0);
+    assert.lengthOf(visibleViews(p.cameraTrack as FakeTrack), 1, 'the view is registered again');
+  });
+
   it('releases its view when removed', async () => {
     const p = fakeParticipant(1);
     const el = await tile(p);

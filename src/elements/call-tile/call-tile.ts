@@ -1,4 +1,4 @@
-import { LitElement, html, nothing, svg, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import { consume } from '@lit/context';
@@ -65,7 +65,12 @@ export class CallTileElement extends LitElement {
   @state()
   private i18n: Translator = english;
 
-  @state() private hasFrames = false;
+  /**
+   * The track whose video has shown frames here. Kept per track, not reset on
+   * re-render: a tile moved in the grid keeps its <video>, which fires no new
+   * `loadedmetadata`.
+   */
+  @state() private framesOf: MediaStreamTrack | undefined;
 
   readonly #internals = this.attachInternals();
   #view: VideoViewHandle | undefined;
@@ -99,6 +104,7 @@ export class CallTileElement extends LitElement {
     this.addController({
       hostConnected: () => {
         this.#observe();
+        this.requestUpdate(); // register the view again (released on disconnect)
       },
       hostDisconnected: () => {
         this.#resizeObserver?.disconnect();
@@ -125,17 +131,13 @@ export class CallTileElement extends LitElement {
     document.addEventListener('visibilitychange', this.#reportView);
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(): void {
     const p = this.participant;
-    const track = this.track;
-    if (changed.has('participant') || changed.has('source')) {
-      if (track?.id !== this.#viewTrack?.id) this.hasFrames = false;
-    }
     const screen = this.source === 'screen-share';
     const states: Record<string, boolean> = {
       speaking: !screen && !!p?.speaking,
       muted: !screen && p?.microphoneEnabled === false,
-      'camera-off': !track || !this.hasFrames,
+      'camera-off': !this.#hasFrames,
       local: !!p?.isLocal,
       'screen-share': screen,
       pinned: this.pinned,
@@ -178,12 +180,16 @@ export class CallTileElement extends LitElement {
   readonly #onVideoResize = (event: Event): void => {
     const video = event.target as HTMLVideoElement;
     if (!video.videoWidth || !video.videoHeight) return;
-    this.hasFrames = true;
+    this.framesOf = this.track?.mediaStreamTrack;
     const ratio = video.videoWidth / video.videoHeight;
     if (Math.abs(ratio - this.#ratio) < 0.01) return;
     this.#ratio = ratio;
     this.dispatchEvent(new CallTileResizeEvent(ratio));
   };
+
+  get #hasFrames(): boolean {
+    return !!this.track && this.framesOf === this.track.mediaStreamTrack;
+  }
 
   private get tileKey(): string {
     const id = this.participant?.id ?? '';
@@ -203,7 +209,7 @@ export class CallTileElement extends LitElement {
     const name = p.isLocal ? t.t('youName', { name: p.displayName }) : p.displayName;
     const label = screen ? t.t('screenOf', { name }) : name;
     const decryptable = p.encryption !== 'waiting-for-key' && p.encryption !== 'key-invalid';
-    const showVideo = !!track && this.hasFrames && (p.isLocal || decryptable);
+    const showVideo = this.#hasFrames && (p.isLocal || decryptable);
     const quality = p.connectionQuality;
     const lit = bars[quality];
     return html`

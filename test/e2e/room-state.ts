@@ -1,0 +1,99 @@
+/**
+ * Plain client-server API calls for the e2e suites: what a test (or a hostile room member,
+ * who needs no client at all) reads from and writes to a room directly.
+ */
+import type { ProvisionedUser } from '../../stack/provision.js';
+
+export const CALL_MEMBER = 'org.matrix.msc3401.call.member';
+
+interface StateEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  content: Record<string, unknown>;
+}
+
+async function api(
+  user: Pick<ProvisionedUser, 'homeserverUrl' | 'accessToken'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${user.homeserverUrl}/_matrix/client/v3${path}`, {
+    method,
+    headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const json: unknown = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path.split('/')[1]}: HTTP ${response.status}`);
+  return json;
+}
+
+/** The call memberships with content in the room's state now: `sender|state key` each. */
+export async function liveMemberships(reader: ProvisionedUser, roomId: string): Promise<string[]> {
+  const state = (await api(
+    reader,
+    'GET',
+    `/rooms/${encodeURIComponent(roomId)}/state`,
+  )) as StateEvent[];
+  return state
+    .filter((e) => e.type === CALL_MEMBER && Object.keys(e.content).length > 0)
+    .map((e) => `${e.sender}|${e.state_key}`)
+    .sort();
+}
+
+/** Writes a state event as `user` (power level 0 may write call memberships under any key). */
+export async function putState(
+  user: ProvisionedUser,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  content: Record<string, unknown>,
+): Promise<void> {
+  await api(
+    user,
+    'PUT',
+    `/rooms/${encodeURIComponent(roomId)}/state/${type}/${encodeURIComponent(stateKey)}`,
+    content,
+  );
+}
+
+/** Sets the user's display name, as any member may. */
+export async function setDisplayName(user: ProvisionedUser, name: string): Promise<void> {
+  await api(user, 'PUT', `/profile/${encodeURIComponent(user.userId)}/displayname`, {
+    displayname: name,
+  });
+}
+
+/** Sends one to-device message in clear (no Olm), as a homeserver could forge it. */
+export async function sendPlainToDevice(
+  sender: { homeserverUrl: string; accessToken: string },
+  type: string,
+  to: { userId: string; deviceId: string },
+  content: Record<string, unknown>,
+): Promise<void> {
+  await api(sender, 'PUT', `/sendToDevice/${type}/forged-${Date.now()}-${Math.random()}`, {
+    messages: { [to.userId]: { [to.deviceId]: content } },
+  });
+}
+
+/** A membership in Element Call's format, for `deviceId`, naming the SFU at `serviceUrl`. */
+export function membershipContent(
+  user: ProvisionedUser,
+  deviceId: string,
+  serviceUrl: string,
+  roomId: string,
+): Record<string, unknown> {
+  return {
+    application: 'm.call',
+    call_id: '',
+    scope: 'm.room',
+    device_id: deviceId,
+    expires: 14_400_000,
+    'm.call.intent': 'video',
+    focus_active: { type: 'livekit', focus_selection: 'multi_sfu' },
+    foci_preferred: [{ type: 'livekit', livekit_service_url: serviceUrl, livekit_alias: roomId }],
+    membershipID: `${user.userId}:${deviceId}`,
+  };
+}
