@@ -113,6 +113,8 @@ function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any') {
     log,
     timing: {
       stallMs: 300,
+      grantFirstBackoffMs: 0, // ForeignGrants has its own tests
+      grantMaxBackoffMs: 0,
       remoteFirstRetryMs: 50,
       remoteMaxRetryMs: 200,
       remoteReconnectMs: 50,

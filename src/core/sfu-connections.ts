@@ -27,6 +27,7 @@ import {
 } from './sfu-auth.js';
 import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
 import { livekitAnswers } from './sfu-probe.js';
+import { FIRST_GRANT_BACKOFF_MS, ForeignGrants, MAX_GRANT_BACKOFF_MS } from './foreign-grants.js';
 import type { MediaStats } from './types.js';
 
 /** Backoff for a remote SFU, kept up while a member publishes there (until REMOTE_GIVE_UP_MS). */
@@ -62,6 +63,9 @@ export function foreignSfuAllowed(policy: ForeignSfuPolicy, serviceUrl: string):
 
 export interface SfuTiming {
   stallMs: number;
+  /** Backoff of grant requests to a failing remote lk-jwt-service (see ForeignGrants). */
+  grantFirstBackoffMs: number;
+  grantMaxBackoffMs: number;
   remoteFirstRetryMs: number;
   remoteMaxRetryMs: number;
   remoteReconnectMs: number;
@@ -70,6 +74,8 @@ export interface SfuTiming {
 
 const DEFAULT_TIMING: SfuTiming = {
   stallMs: STALL_MS,
+  grantFirstBackoffMs: FIRST_GRANT_BACKOFF_MS,
+  grantMaxBackoffMs: MAX_GRANT_BACKOFF_MS,
   remoteFirstRetryMs: REMOTE_FIRST_RETRY_MS,
   remoteMaxRetryMs: REMOTE_MAX_RETRY_MS,
   remoteReconnectMs: REMOTE_RECONNECT_MS,
@@ -137,6 +143,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   readonly #ignored = new Set<string>();
   /** Foreign SFUs the policy keeps us from, logged once each. */
   readonly #refused = new Set<string>();
+  /** How often each remote lk-jwt-service may be sent an OpenID token. */
+  readonly #grants: ForeignGrants;
   /** LiveKit servers of remote SFUs we had grants for: checked token-less before a new grant. */
   readonly #livekitUrls = new Map<string, string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -149,6 +157,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   constructor(private readonly options: SfuConnectionsOptions) {
     super();
     this.#timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.#grants = new ForeignGrants(
+      this.#timing.grantFirstBackoffMs,
+      this.#timing.grantMaxBackoffMs,
+    );
     this.#call = { serviceUrl: '', keyProvider: undefined, memberId: '' };
   }
 
@@ -368,16 +380,24 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       const known = this.#livekitUrls.get(serviceUrl);
       const answers = this.options.livekitAnswers ?? livekitAnswers;
       if (known && !(await answers(known, signal))) throw new Error('the SFU does not answer');
-      const grant = await (this.options.fetchSubscribeGrant ?? fetchSubscribeGrant)({
-        serviceUrl,
-        roomId,
-        userId,
-        deviceId,
-        homeserver,
-        memberId,
-        getOpenIdToken,
-        log,
-      });
+      await this.#grants.turn(serviceUrl, signal);
+      let grant: SfuGrant;
+      try {
+        grant = await (this.options.fetchSubscribeGrant ?? fetchSubscribeGrant)({
+          serviceUrl,
+          roomId,
+          userId,
+          deviceId,
+          homeserver,
+          memberId,
+          getOpenIdToken,
+          log,
+        });
+      } catch (error) {
+        this.#grants.failed(serviceUrl);
+        throw error;
+      }
+      this.#grants.granted(serviceUrl);
       signal.throwIfAborted();
       this.#livekitUrls.set(serviceUrl, grant.url);
       this.#wire(connection);
