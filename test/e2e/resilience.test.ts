@@ -147,5 +147,65 @@ void describe(
       assert.deepEqual(await vanished(people), [], 'no tile vanished');
       await Promise.all(people.map((p) => p.closePage()));
     });
+
+    /** The text of the notices above the lobby or the call. */
+    function notices(p: Participant): Promise<string> {
+      return p.p.evaluate(() =>
+        [
+          ...(document
+            .querySelector('matrix-call')
+            ?.shadowRoot?.querySelectorAll('[part~="notice"]') ?? []),
+        ]
+          .map((n) => (n.textContent ?? '').replace(/\s+/g, ' ').trim())
+          .join(' | '),
+      );
+    }
+
+    void it('a browser that refuses camera and microphone, and one with none: each is told how, and joins to watch and listen', async () => {
+      const denied = await Participant.launch(run, 'r-denied', 'yellow', 'denied');
+      const absent = await Participant.launch(run, 'r-absent', 'green', 'absent');
+      try {
+        await setup([
+          [red, 'Alice'],
+          [denied, 'Dana'],
+          [absent, 'Eve'],
+        ]);
+        const expected: [Participant, RegExp, string][] = [
+          [
+            denied,
+            /Permission to use the (camera|microphone) was denied.*site settings/,
+            'media-permission-denied',
+          ],
+          [absent, /No (camera|microphone) was found/, 'media-device-not-found'],
+        ];
+        for (const [p, text, reason] of expected) {
+          await waitFor(`${p.label}'s notice`, async () => text.test(await notices(p)), 15_000);
+          const events = await p.p.evaluate(() => window.__e2e.events);
+          assert.ok(
+            events.some((e) => e.type === 'call-error' && e.reason === reason),
+            `${p.label}'s page got call-error ${reason}: ${JSON.stringify(events)}`,
+          );
+        }
+        await red.join();
+        await denied.join();
+        await absent.join();
+        // Receive-only: each sees and decodes Alice; Alice sees them as tiles without media.
+        await Promise.all([denied.seesVideoOf(red), absent.seesVideoOf(red)]);
+        for (const p of [denied, absent]) {
+          await waitFor(`Alice to show ${p.label} without media`, async () => {
+            const tile = (await red.remoteTiles('camera')).find((t) => t.userId === p.user?.userId);
+            return !!tile && tile.avatar && !tile.cameraEnabled && !tile.microphoneEnabled;
+          });
+        }
+        assert.match(await notices(denied), /denied/, 'the notice stays in the call');
+        await Promise.all([denied.screenshot('r-denied'), absent.screenshot('r-absent')]);
+      } finally {
+        for (const p of [denied, absent]) {
+          await p.close();
+          run.participants.delete(p);
+        }
+        await red.closePage();
+      }
+    });
   },
 );

@@ -283,7 +283,8 @@ export class MatrixCallElement extends LitElement {
 
   #joinAs(displayName: string | undefined): Promise<void> {
     this.ended = false;
-    this.notice = undefined;
+    // A refused or missing device stays true in the call: its notice stays.
+    if (this.notice !== this.#call.snapshot?.local.problem) this.notice = undefined;
     return this.#call.join(displayName ? { displayName } : {});
   }
 
