@@ -3,11 +3,47 @@
 // check is on what the people in the call see and decode. Runs on the shared local stack.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pauseService, restartService, resumeService } from '../../stack/index.js';
 import type { ProvisionedUser } from '../../stack/provision.js';
 import { E2ERun, Participant, waitFor } from './harness.js';
-import { liveMemberships } from './room-state.js';
+import {
+  CALL_MEMBER,
+  liveMemberships,
+  membershipContent,
+  putState,
+  sendPlainToDevice,
+  setDisplayName,
+} from './room-state.js';
+
+/** An lk-jwt-service that answers every request with 500: counts the POSTs it gets. */
+async function serveCounting(): Promise<{
+  url: string;
+  posts: () => number;
+  close: () => Promise<void>;
+}> {
+  let posts = 0;
+  const server = createServer((req, res) => {
+    if (req.method === 'POST') posts++;
+    res.writeHead(req.method === 'OPTIONS' ? 204 : 500, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': '*',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'content-type': 'application/json',
+    });
+    res.end(req.method === 'OPTIONS' ? undefined : '{"errcode":"M_UNKNOWN","error":"down"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    posts: () => posts,
+    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
+  };
+}
 
 void describe(
   'end to end: a call that survives faults and hostile members',
@@ -156,7 +192,7 @@ void describe(
             .querySelector('matrix-call')
             ?.shadowRoot?.querySelectorAll('[part~="notice"]') ?? []),
         ]
-          .map((n) => (n.textContent ?? '').replace(/\s+/g, ' ').trim())
+          .map((n) => n.textContent.replace(/\s+/g, ' ').trim())
           .join(' | '),
       );
     }
@@ -206,6 +242,111 @@ void describe(
         }
         await red.closePage();
       }
+    });
+
+    void it('a hostile member: look-alike name flagged, made-up devices capped then hidden, spoofed leave and forged keys ignored, blind SFU requests bounded', async () => {
+      const [alice, bob, mallory] = await Promise.all([
+        run.user('Alice'),
+        run.user('Bob'),
+        run.user('Mallory'),
+      ]);
+      const room = await run.room(alice, [bob, mallory]);
+      await Promise.all([red.open(alice, room), blue.open(bob, room)]);
+      await red.join();
+      await blue.join();
+      await allSeeAll([red, blue]);
+      const [aliceDevice, bobDevice] = await Promise.all(
+        [red, blue].map((p) => p.p.evaluate(() => window.__e2e.deviceId())),
+      );
+      if (!aliceDevice || !bobDevice) throw new Error('device IDs');
+      const ourSfu = run.stack.authServiceUrl;
+      const malloryTiles = async () =>
+        (await red.remoteTiles('camera')).filter((t) => t.userId === mallory.userId);
+
+      // Impersonation: Bob's name with a zero-width space in it.
+      await setDisplayName(mallory, 'B\u200Bob');
+      const fake = (device: string, sfu = ourSfu) =>
+        putState(
+          mallory,
+          room,
+          CALL_MEMBER,
+          `_${mallory.userId}_${device}_m.call`,
+          membershipContent(mallory, device, sfu, room),
+        );
+      await fake('MAL1');
+      const flagged = await waitFor('Alice to flag the look-alike', async () => {
+        const [tile] = await malloryTiles();
+        return tile?.name.includes(mallory.userId) ? tile.name : undefined;
+      });
+      const bobsTile = (await red.remoteTiles('camera')).find((t) => t.userId === bob.userId);
+      assert.notEqual(flagged, bobsTile?.name, 'Mallory does not look like Bob');
+
+      // Tile spam: made-up devices on our SFU, never publishing.
+      for (let i = 2; i <= 10; i++) await fake(`MAL${i}`);
+      await sleep(3000);
+      assert.ok((await malloryTiles()).length <= 3, 'at most 3 tiles per user');
+      assert.ok(
+        bobsTile &&
+          (await red.remoteTiles('camera')).some((t) => t.userId === bob.userId && t.inViewport),
+        'Bob stays on the first page',
+      );
+
+      // A membership naming an SFU that never grants: how often is it sent OpenID tokens?
+      const blind = await serveCounting();
+      try {
+        await fake('MALX', blind.url);
+        const blindFrom = Date.now();
+
+        // A spoofed leave over Bob's membership, and keys in clear in his name.
+        await red.watch(bob.userId, 'gone');
+        await putState(mallory, room, CALL_MEMBER, `_${bob.userId}_${bobDevice}_m.call`, {});
+        const bobToken = blue.accessToken;
+        if (!bobToken) throw new Error("no token for Bob's page");
+        for (const index of [0, 1, 2, 3, 2 ** 53])
+          await sendPlainToDevice(
+            { homeserverUrl: bob.homeserverUrl, accessToken: bobToken },
+            'io.element.call.encryption_keys',
+            { userId: alice.userId, deviceId: aliceDevice },
+            {
+              keys: { index, key: Buffer.from(randomBytes(16)).toString('base64') },
+              member: { id: `${bob.userId}:${bobDevice}`, claimed_device_id: bobDevice },
+              room_id: room,
+              session: { application: 'm.call', call_id: '', scope: 'm.room' },
+              sent_ts: Date.now(),
+            },
+          );
+        await waitFor(
+          "Bob's membership back in the room state",
+          async () =>
+            (await liveMemberships(alice, room)).includes(
+              `${bob.userId}|_${bob.userId}_${bobDevice}_m.call`,
+            ),
+          30_000,
+          500,
+        );
+        await waitFor(
+          'Alice to hide the made-up devices that never joined the SFU',
+          async () => (await malloryTiles()).every((t) => !/MAL\d/.test(t.id)),
+          45_000,
+          500,
+        );
+        await red.seesVideoOf(blue);
+        assert.equal(
+          await red.p.evaluate((key) => window.__e2e.seen[key], `gone:${bob.userId}`),
+          undefined,
+          "Bob's tile never vanished",
+        );
+        const log = await red.p.evaluate(() => window.__e2e.diagnostics());
+        assert.match(log, /not Olm-encrypted by its sender/, 'the forged keys were refused');
+        await sleep(Math.max(0, blindFrom + 40_000 - Date.now()));
+        const asked = blind.posts();
+        console.log(`a never-granting SFU got ${asked} token requests from 2 callers in 40 s`);
+        assert.ok(asked >= 1, 'the policy lets us try it');
+        assert.ok(asked <= 12, `at most 6 per caller in 40 s, got ${asked}`);
+      } finally {
+        await blind.close();
+      }
+      await Promise.all([red.closePage(), blue.closePage()]);
     });
   },
 );
