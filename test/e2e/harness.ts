@@ -40,6 +40,8 @@ export const COLOURS = {
   blue: { rgb: [0, 0, 255], yuv: [41, 240, 110] },
   green: { rgb: [0, 255, 0], yuv: [145, 54, 34] },
   yellow: { rgb: [255, 255, 0], yuv: [210, 16, 146] },
+  magenta: { rgb: [255, 0, 255], yuv: [106, 202, 222] },
+  cyan: { rgb: [0, 255, 255], yuv: [170, 166, 16] },
 } as const;
 export type Colour = keyof typeof COLOURS;
 
@@ -119,6 +121,8 @@ export type Watched = 'gone' | 'placeholder' | 'muted' | 'colour';
 interface E2E {
   videoDecoding(): Promise<DecodingSample[]>;
   view(): string;
+  /** The call's error (reason, message, hint), or '' if none. */
+  error(): string;
   tiles(): TileInfo[];
   pixel(who: string, source?: string): [number, number, number] | null;
   layout(): string;
@@ -428,6 +432,14 @@ export class Participant {
     });
   }
 
+  /** Brings the call back into view after stopWatching. */
+  async startWatching(): Promise<void> {
+    await this.p.evaluate(() => {
+      const el = document.querySelector<HTMLElement>('matrix-call');
+      if (el) el.style.transform = '';
+    });
+  }
+
   /** Waits until the lobby's camera preview shows frames. */
   async seesLobbyPreview(timeoutMs = 15_000): Promise<void> {
     await waitFor(
@@ -490,7 +502,13 @@ export class Participant {
   async waitForView(view: string, timeoutMs = 30_000): Promise<void> {
     await waitFor(
       `${this.label} to show ${view}`,
-      async () => (await this.view()) === view,
+      async () => {
+        const now = await this.view();
+        if (now === view) return true;
+        // Says what it shows instead, when the wait times out.
+        const detail = await this.p.evaluate(() => window.__e2e.error());
+        throw new Error(`${now}: ${detail}`);
+      },
       timeoutMs,
     );
   }
@@ -611,19 +629,33 @@ export class Participant {
     );
     // The tile follows within a moment: no "waiting for key" or "cannot decrypt" badge while
     // frames decode (the core re-checks decoding every 500 ms while a badge shows).
-    await waitFor(
-      `${this.label} to show no encryption problem for ${other.label}`,
-      async () => {
-        const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
-        if (!tile) throw new Error(`no tile for ${other.label}`);
-        if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
-          throw new Error(`${tile.encryption}, badge "${tile.e2eeBadge}"`);
-        if (tile.videoShown && !tile.e2eeBadge) return true;
-        throw new Error(`the tile shows ${JSON.stringify(tile)}`);
-      },
-      5000,
-      100,
-    );
+    try {
+      await waitFor(
+        `${this.label} to show no encryption problem for ${other.label}`,
+        async () => {
+          const tile = (await this.tiles()).find(
+            (t) => t.userId === userId && t.source === 'camera',
+          );
+          if (!tile) throw new Error(`no tile for ${other.label}`);
+          if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
+            throw new Error(`${tile.encryption}, badge "${tile.e2eeBadge}"`);
+          if (tile.videoShown && !tile.e2eeBadge) return true;
+          throw new Error(`the tile shows ${JSON.stringify(tile)}`);
+        },
+        5000,
+        100,
+      );
+    } catch (error) {
+      // What this page's key and E2EE log says about them (it holds no secrets).
+      const { entries } = JSON.parse(await this.p.evaluate(() => window.__e2e.diagnostics())) as {
+        entries: { time: string; category: string; message: string; fields?: object }[];
+      };
+      const log = entries
+        .filter((e) => /keys|e2ee/.test(e.category) && JSON.stringify(e.fields).includes(userId))
+        .slice(-12)
+        .map((e) => `${e.time} ${e.message} ${JSON.stringify(e.fields)}`);
+      throw new Error(`${(error as Error).message}\n${log.join('\n')}`);
+    }
   }
 
   async screenshot(name: string): Promise<string> {

@@ -106,6 +106,16 @@
     videoDecoding,
     call,
     view: () => call()?.view ?? '',
+    error: () => {
+      const e = call()?.snapshot?.error;
+      if (!e) return '';
+      // With the last signalling entries of the diagnostics log (which holds no secrets).
+      const log = JSON.parse(call()?.exportDiagnostics() ?? '{"entries":[]}')
+        .entries.filter((x) => x.category === 'membership' || x.category === 'matrix')
+        .slice(-6)
+        .map((x) => `${x.time} ${x.message} ${JSON.stringify(x.fields ?? {})}`);
+      return `${e.reason}: ${e.message} ${e.hint ?? ''}\n${log.join('\n')}`;
+    },
     tiles: () => tileElements().map(describeTile),
     pixel,
     layout: () => grid()?.layout ?? '',
