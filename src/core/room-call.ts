@@ -17,6 +17,16 @@ export const CALL_MEMBER_EVENT = 'org.matrix.msc3401.call.member';
 
 const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
 /**
+ * Our delayed leave: the homeserver removes us this long after our last restart of it, and
+ * we restart it this often, giving each restart this long to answer. matrix-js-sdk's 8 s /
+ * 5 s / 2 s left one slow answer between us and a removed membership: with six browsers on
+ * two cores, memberships flapped and joins failed (test/e2e/resilience.test.ts, churn).
+ * These are Element Call's 18 s and 4 s; a crashed client's tile goes after 14–18 s.
+ */
+export const DELAYED_LEAVE_DELAY_MS = 18_000;
+const DELAYED_LEAVE_RESTART_MS = 4000;
+const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
+/**
  * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
  * shorter than to-device delivery on a busy homeserver (up to 1.4 s seen in the e2e suite);
  * a receiver without the key drops frames and then needs a keyframe, a freeze of ~3 s for
@@ -156,8 +166,10 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
         manageMediaKeys: own.encryption === 'per-participant',
         callIntent: own.intent,
         notificationType: own.notify,
-        delayedLeaveEventDelayMs: timing.delayedLeaveEventDelayMs,
-        delayedLeaveEventRestartMs: timing.delayedLeaveEventRestartMs,
+        delayedLeaveEventDelayMs: timing.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
+        delayedLeaveEventRestartMs: timing.delayedLeaveEventRestartMs ?? DELAYED_LEAVE_RESTART_MS,
+        delayedLeaveEventRestartLocalTimeoutMs:
+          timing.delayedLeaveEventRestartLocalTimeoutMs ?? DELAYED_LEAVE_RESTART_TIMEOUT_MS,
         membershipEventExpiryMs: timing.membershipEventExpiryMs,
         networkErrorRetryMs: timing.networkErrorRetryMs,
         // js-sdk gives up after 10 failed tries (30 s by default) and the call would end;

@@ -244,6 +244,7 @@ export type SessionSource =
 export interface MembershipTiming {
   delayedLeaveEventDelayMs?: number;
   delayedLeaveEventRestartMs?: number;
+  delayedLeaveEventRestartLocalTimeoutMs?: number;
   membershipEventExpiryMs?: number;
   networkErrorRetryMs?: number;
   useKeyDelayMs?: number;

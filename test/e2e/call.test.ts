@@ -296,7 +296,7 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
     await done(...all);
   });
 
-  void it('5. crash: the killed participant leaves through the delayed leave event within 20 s', async () => {
+  void it('5. crash: the killed participant leaves through the delayed leave event within 25 s', async () => {
     const room = await setup([
       [red, 'Alice'],
       [blue, 'Bob'],
@@ -332,8 +332,9 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
     await red.watch(bob.userId, 'gone');
     const killed = Date.now();
     blue.kill();
-    const goneMs = (await red.seenAt(bob.userId, 'gone', 25_000)) - killed;
-    assert.ok(goneMs <= 20_000, `Bob's tile went ${goneMs} ms after the kill`);
+    // The server sends the leave 14–18 s after the kill (src/core/room-call.ts), then sync.
+    const goneMs = (await red.seenAt(bob.userId, 'gone', 30_000)) - killed;
+    assert.ok(goneMs <= 25_000, `Bob's tile went ${goneMs} ms after the kill`);
     assert.equal(await memberships(), 0, "Bob's membership left room state (delayed leave event)");
     console.log(`tile gone ${goneMs} ms after the kill`);
     await red.screenshot('5-crash');

@@ -24,8 +24,8 @@ type Anyone = Participant | ElementCallParticipant;
 
 /** Element Call's delayed leave in its built-in config (0.26.1): 18 s, restarted every 4 s. */
 const EC_LEAVE_DELAY_MS = 18_000;
-/** <matrix-call>'s (the js-sdk default): 8 s, restarted every 5 s. */
-const MC_LEAVE_DELAY_MS = 8_000;
+/** <matrix-call>'s (src/core/room-call.ts): the same 18 s, restarted every 4 s. */
+const MC_LEAVE_DELAY_MS = 18_000;
 /** Sync round trip, the other side noticing, a busy machine. */
 const CRASH_MARGIN_MS = 7_000;
 
