@@ -1,6 +1,7 @@
 import {
   MatrixRTCSessionEvent,
   MembershipManagerEvent,
+  Status,
   type MatrixRTCSession,
 } from 'matrix-js-sdk/lib/matrixrtc/index.js';
 import type { DiagnosticsLog } from './diagnostics.js';
@@ -15,7 +16,8 @@ import type { EncryptionMode, MembershipTiming } from './types.js';
 /** The state event type Element Call and matrix-js-sdk use for memberships. */
 export const CALL_MEMBER_EVENT = 'org.matrix.msc3401.call.member';
 
-const JOIN_CONFIRM_TIMEOUT_MS = 20_000;
+/** How long a join waits for the homeserver to take our membership: a loaded one took 18 s. */
+const JOIN_CONFIRM_TIMEOUT_MS = 45_000;
 /**
  * Our delayed leave: the homeserver removes us this long after our last restart of it, and
  * we restart it this often, giving each restart this long to answer. matrix-js-sdk's 8 s /
@@ -135,9 +137,14 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
   async join(own: OwnMembership, signal: AbortSignal): Promise<void> {
     const { rtc, userId, deviceId, log } = this.options;
     const confirmed = new Promise<void>((resolve, reject) => {
+      // Seen in the room, or accepted by the homeserver: a loaded server's /sync can echo
+      // the membership seconds after it accepted it.
       const check = () => {
         if (rtc.memberships.some((m) => m.userId === userId && m.deviceId === deviceId))
           done(resolve);
+      };
+      const onStatus = (_old: unknown, status: unknown) => {
+        if (status === Status.Connected) done(resolve);
       };
       const onError = (error: unknown) => {
         done(() => {
@@ -146,10 +153,12 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
       };
       const done = (settle: () => void) => {
         rtc.off(MatrixRTCSessionEvent.MembershipsChanged, check);
+        rtc.off(MembershipManagerEvent.StatusChanged, onStatus);
         rtc.off(MatrixRTCSessionEvent.MembershipManagerError, onError);
         settle();
       };
       rtc.on(MatrixRTCSessionEvent.MembershipsChanged, check);
+      rtc.on(MembershipManagerEvent.StatusChanged, onStatus);
       rtc.on(MatrixRTCSessionEvent.MembershipManagerError, onError);
     });
     log.info('membership', 'sending membership (state event + delayed leave)', {

@@ -111,8 +111,10 @@
       if (!e) return '';
       // With the last signalling entries of the diagnostics log (which holds no secrets).
       const log = JSON.parse(call()?.exportDiagnostics() ?? '{"entries":[]}')
-        .entries.filter((x) => x.category === 'membership' || x.category === 'matrix')
-        .slice(-6)
+        .entries.filter(
+          (x) => x.level !== 'debug' && (x.category === 'membership' || x.category === 'session'),
+        )
+        .slice(-8)
         .map((x) => `${x.time} ${x.message} ${JSON.stringify(x.fields ?? {})}`);
       return `${e.reason}: ${e.message} ${e.hint ?? ''}\n${log.join('\n')}`;
     },
