@@ -428,7 +428,6 @@ void describe(
             .sort();
           assert.deepEqual(others, expected, `${p.label} shows each other person once`);
         }
-        await red.screenshot('r-churn');
       } finally {
         for (const p of churners) {
           await p.close();
