@@ -98,10 +98,14 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
   const grace = new MemberGrace({
     onSfu,
     removedByOther: (m) => membershipWriter(room, m) !== m.userId,
+    // Audio packets and decoded video frames: an SFU keeps sending padding on the video of
+    // a publisher that is gone, which counts as packets.
     packetsFrom: async () => {
       const counts = new Map<string, number>();
-      for (const s of await connections.readStats())
-        counts.set(s.participantId, (counts.get(s.participantId) ?? 0) + s.packetsReceived);
+      for (const s of await connections.readStats()) {
+        const got = s.kind === 'audio' ? s.packetsReceived : s.framesDecoded;
+        counts.set(s.participantId, (counts.get(s.participantId) ?? 0) + got);
+      }
       return counts;
     },
     log,

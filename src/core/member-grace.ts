@@ -55,7 +55,7 @@ export class MemberGrace extends TypedEmitter<MemberGraceEventMap> {
       onSfu: (identity: string) => boolean;
       /** Whether the member's membership was last written by another user. */
       removedByOther: (member: MemberInfo) => boolean;
-      /** Packets received so far, by LiveKit identity; without it an own leave counts at once. */
+      /** Media received so far, by LiveKit identity; without it an own leave counts at once. */
       packetsFrom?: () => Promise<ReadonlyMap<string, number>>;
       log: DiagnosticsLog;
       graceMs?: number;
