@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pauseService, restartService, resumeService } from '../../stack/index.js';
 import type { ProvisionedUser } from '../../stack/provision.js';
-import { E2ERun, Participant, waitFor } from './harness.js';
+import { E2ERun, Participant, secretLeaks, waitFor } from './harness.js';
 import {
   CALL_MEMBER,
   liveMemberships,
@@ -352,6 +352,17 @@ void describe(
         await blind.close();
       }
       await Promise.all([red.closePage(), blue.closePage()]);
+    });
+
+    // The SFU restart is where a failing WebSocket would print its JWT-bearing URL.
+    void it('no secret in any console line or exported diagnostics', async () => {
+      for (const p of [red, blue, green]) await p.keepDiagnostics();
+      assert.ok(run.secrets.size >= 10, `collected ${run.secrets.size} secrets`);
+      const leaks = secretLeaks(run.secrets, [
+        ...run.consoleLines.map((line, i): [string, string] => [`console line ${i}`, line]),
+        ...run.diagnosticsLogs.map((log, i): [string, string] => [`diagnostics log ${i}`, log]),
+      ]);
+      assert.deepEqual(leaks, []);
     });
   },
 );
