@@ -22,7 +22,7 @@ const JOIN_CONFIRM_TIMEOUT_MS = 45_000;
  * Our delayed leave: the homeserver removes us this long after our last restart of it, and
  * we restart it this often, giving each restart this long to answer. matrix-js-sdk's 8 s /
  * 5 s / 2 s left one slow answer between us and a removed membership: with six browsers on
- * two cores, memberships flapped and joins failed (a 3-minute churn run, commit 924cdb1).
+ * two cores, memberships flapped and joins failed (the churn test in test/e2e/resilience.test.ts).
  * These are Element Call's 18 s and 4 s; a crashed client's tile goes after 14–18 s.
  */
 export const DELAYED_LEAVE_DELAY_MS = 18_000;

@@ -578,69 +578,97 @@ export class Participant {
     return at;
   }
 
-  /** Sum of framesDecoded over the remote video tracks of `participantUserId`. */
+  /** Sum of framesDecoded over the remote video tracks of `userId`. */
   async framesFrom(userId: string, source = 'camera'): Promise<number> {
-    const stats = await this.stats();
+    return (await this.framesOfEach([userId], source))[0] ?? 0;
+  }
+
+  /** framesFrom for each of `userIds`, from one stats and one tiles read of the page. */
+  async framesOfEach(userIds: string[], source = 'camera'): Promise<number[]> {
+    const stats = (await this.stats()).filter((s) => s.kind === 'video' && s.source === source);
+    const tiles = (await this.tiles()).filter((t) => !t.isLocal);
     // A LiveKit identity is `<user>:<device>`, or a hash (sticky `matrix_2_0` memberships):
     // then the tile of that user names it.
-    const ids = new Set(
-      (await this.tiles()).filter((t) => t.userId === userId && !t.isLocal).map((t) => t.id),
-    );
-    return stats
-      .filter(
-        (s) =>
-          s.kind === 'video' &&
-          s.source === source &&
-          (s.participantId.startsWith(`${userId}:`) || ids.has(s.participantId)),
-      )
-      .reduce((n, s) => n + s.framesDecoded, 0);
+    return userIds.map((userId) => {
+      const ids = new Set(tiles.filter((t) => t.userId === userId).map((t) => t.id));
+      return stats
+        .filter((s) => s.participantId.startsWith(`${userId}:`) || ids.has(s.participantId))
+        .reduce((n, s) => n + s.framesDecoded, 0);
+    });
   }
 
   /**
    * Proves we see `other`: their tile's centre pixel has their camera colour (±20), their
    * frames keep being decoded, and the tile reports no encryption trouble.
    */
-  async seesVideoOf(other: Peer, timeoutMs = 30_000): Promise<void> {
-    const userId = other.user?.userId ?? '';
+  seesVideoOf(other: Peer, timeoutMs = 30_000): Promise<void> {
+    return this.seesVideoOfEach([other], timeoutMs);
+  }
+
+  /**
+   * seesVideoOf for several people at once, with one page read per poll for all of them: on
+   * a starved machine, five pollers each calling getStats four times a second slowed the
+   * very decoding they measured.
+   */
+  async seesVideoOfEach(others: Peer[], timeoutMs = 30_000): Promise<void> {
+    const idOf = (o: Peer) => o.user?.userId ?? '';
+    const names = others.map((o) => o.label).join(', ');
+    let pending = [...others];
     try {
       await waitFor(
-        `${this.label} to see ${other.label}'s ${other.colour} video`,
+        `${this.label} to see ${names} in their colours`,
         async () => {
-          const px = await this.pixel(userId);
-          return !!px && px.every((c, i) => Math.abs(c - (other.rgb[i] ?? 0)) <= 20);
+          const still: Peer[] = [];
+          for (const o of pending) {
+            const px = await this.pixel(idOf(o));
+            if (!px || !px.every((c, i) => Math.abs(c - (o.rgb[i] ?? 0)) <= 20)) still.push(o);
+          }
+          pending = still;
+          return pending.length === 0;
         },
         timeoutMs,
         250,
       );
     } catch (error) {
       // Say what the tile showed instead, and what the receiver got.
-      const tile = (await this.tiles()).find((t) => t.userId === userId && t.source === 'camera');
-      const stats = (await this.stats()).filter((x) => x.participantId.startsWith(`${userId}:`));
-      throw new Error(
-        `${(error as Error).message}; tile ${JSON.stringify(tile ?? null)}, pixel ${JSON.stringify(await this.pixel(userId))}, stats ${JSON.stringify(stats)}`,
-      );
+      throw new Error(`${(error as Error).message}; ${await this.describe(pending)}`);
     }
-    const before = await this.framesFrom(userId);
-    await waitFor(
-      `${this.label} to keep decoding ${other.label}'s frames`,
-      async () => (await this.framesFrom(userId)) >= before + 5,
-      10_000,
-      250,
-    );
-    // The tile follows within a moment: no "waiting for key" or "cannot decrypt" badge while
-    // frames decode (the core re-checks decoding every 500 ms while a badge shows).
+    const ids = others.map(idOf);
+    const before = await this.framesOfEach(ids);
+    let after = before;
     try {
       await waitFor(
-        `${this.label} to show no encryption problem for ${other.label}`,
+        `${this.label} to keep decoding the frames of ${names}`,
         async () => {
-          const tile = (await this.tiles()).find(
-            (t) => t.userId === userId && t.source === 'camera',
-          );
-          if (!tile) throw new Error(`no tile for ${other.label}`);
-          if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
-            throw new Error(`${tile.encryption}, badge "${tile.e2eeBadge}"`);
-          if (tile.videoShown && !tile.e2eeBadge) return true;
-          throw new Error(`the tile shows ${JSON.stringify(tile)}`);
+          after = await this.framesOfEach(ids);
+          return after.every((n, i) => n >= (before[i] ?? 0) + 5);
+        },
+        10_000,
+        500,
+      );
+    } catch (error) {
+      const stuck = others.filter((_, i) => (after[i] ?? 0) < (before[i] ?? 0) + 5);
+      throw new Error(
+        `${(error as Error).message}; frames ${JSON.stringify(before)} → ${JSON.stringify(after)}; ${await this.describe(stuck)}`,
+      );
+    }
+    // The tile follows within a moment: no "waiting for key" or "cannot decrypt" badge while
+    // frames decode (the core re-checks decoding every 500 ms while a badge shows).
+    pending = [...others];
+    try {
+      await waitFor(
+        `${this.label} to show no encryption problem for ${names}`,
+        async () => {
+          const tiles = await this.tiles();
+          pending = pending.filter((o) => {
+            const tile = tiles.find((t) => t.userId === idOf(o) && t.source === 'camera');
+            if (!tile) throw new Error(`no tile for ${o.label}`);
+            if (tile.encryption === 'waiting-for-key' || tile.encryption === 'key-invalid')
+              throw new Error(`${o.label}: ${tile.encryption}, badge "${tile.e2eeBadge}"`);
+            return !(tile.videoShown && !tile.e2eeBadge);
+          });
+          if (pending.length === 0) return true;
+          throw new Error(`${pending[0]?.label}'s tile shows ${JSON.stringify(tiles)}`);
         },
         5000,
         100,
@@ -651,11 +679,30 @@ export class Participant {
         entries: { time: string; category: string; message: string; fields?: object }[];
       };
       const log = entries
-        .filter((e) => /keys|e2ee/.test(e.category) && JSON.stringify(e.fields).includes(userId))
+        .filter(
+          (e) =>
+            /keys|e2ee/.test(e.category) &&
+            pending.some((o) => JSON.stringify(e.fields).includes(idOf(o))),
+        )
         .slice(-12)
         .map((e) => `${e.time} ${e.message} ${JSON.stringify(e.fields)}`);
       throw new Error(`${(error as Error).message}\n${log.join('\n')}`);
     }
+  }
+
+  /** Each person's camera tile, centre pixel and receiver stats on this page. */
+  private async describe(people: Peer[]): Promise<string> {
+    const tiles = await this.tiles();
+    const stats = await this.stats();
+    const parts: string[] = [];
+    for (const o of people) {
+      const userId = o.user?.userId ?? '';
+      const tile = tiles.find((t) => t.userId === userId && t.source === 'camera');
+      parts.push(
+        `${o.label}: tile ${JSON.stringify(tile ?? null)}, pixel ${JSON.stringify(await this.pixel(userId))}, stats ${JSON.stringify(stats.filter((x) => x.participantId.startsWith(`${userId}:`)))}`,
+      );
+    }
+    return parts.join('; ');
   }
 
   async screenshot(name: string): Promise<string> {
