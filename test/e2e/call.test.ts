@@ -57,18 +57,7 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
     people: [Participant, string][],
     opts: { encrypted?: boolean; extra?: (p: Participant) => Record<string, string> } = {},
   ): Promise<string> {
-    const users = await Promise.all(people.map(([, name]) => run.user(name)));
-    const [first, ...rest] = users;
-    if (!first) throw new Error('nobody');
-    const room = await run.room(first, rest, { encrypted: opts.encrypted ?? true });
-    await Promise.all(
-      people.map(([p], i) => {
-        const user = users[i];
-        if (!user) throw new Error('missing user');
-        return p.open(user, room, { extra: opts.extra?.(p) ?? {} });
-      }),
-    );
-    return room;
+    return (await run.setup(people, opts)).room;
   }
 
   /** Saves a screenshot of each; in a call with the camera on, once the self view is live. */

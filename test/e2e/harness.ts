@@ -280,6 +280,33 @@ export class E2ERun {
     return roomId;
   }
 
+  /**
+   * New users with these names in a new room (encrypted unless told), each page in its lobby.
+   * `homeserverUrl`: where the pages sign in, e.g. a latency proxy in front of Synapse.
+   */
+  async setup(
+    people: [Participant, string][],
+    opts: {
+      encrypted?: boolean;
+      extra?: (p: Participant) => Record<string, string>;
+      homeserverUrl?: string;
+    } = {},
+  ): Promise<{ room: string; users: ProvisionedUser[] }> {
+    const users = await Promise.all(people.map(([, name]) => this.user(name)));
+    const [first, ...rest] = users;
+    if (!first) throw new Error('nobody');
+    const room = await this.room(first, rest, { encrypted: opts.encrypted ?? true });
+    await Promise.all(
+      people.map(([p], i) => {
+        const user = users[i];
+        if (!user) throw new Error('missing user');
+        const signIn = opts.homeserverUrl ? { ...user, homeserverUrl: opts.homeserverUrl } : user;
+        return p.open(signIn, room, { extra: opts.extra?.(p) ?? {} });
+      }),
+    );
+    return { room, users };
+  }
+
   /** The link `npm start` prints: signs in with the password and opens the room's lobby. */
   link(user: ProvisionedUser, room: string, extra: Record<string, string> = {}): string {
     const params = new URLSearchParams({
@@ -759,4 +786,34 @@ export class Participant {
     await this.closePage();
     await this.browser.close().catch(() => undefined);
   }
+}
+
+/** Everyone in `people` sees every other one's video, decoding. */
+export async function allSeeAll(people: Participant[], timeoutMs = 30_000): Promise<void> {
+  await Promise.all(
+    people.map((me) =>
+      me.seesVideoOfEach(
+        people.filter((other) => other !== me),
+        timeoutMs,
+      ),
+    ),
+  );
+}
+
+/** Starts each page watching for every other one's tile to vanish. */
+export async function watchForVanishing(people: Participant[]): Promise<void> {
+  for (const me of people)
+    for (const other of people)
+      if (other !== me) await me.watch(other.user?.userId ?? '', 'gone');
+}
+
+/** Who saw whose tile vanish since watchForVanishing. */
+export async function vanished(people: Participant[]): Promise<string[]> {
+  const seen: string[] = [];
+  for (const me of people) {
+    const marks = await me.p.evaluate(() => window.__e2e.seen);
+    for (const key of Object.keys(marks))
+      if (key.startsWith('gone:')) seen.push(`${me.label} lost ${key.slice(5)}`);
+  }
+  return seen;
 }

@@ -8,8 +8,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pauseService, restartService, resumeService } from '../../stack/index.js';
-import type { ProvisionedUser } from '../../stack/provision.js';
-import { E2ERun, Participant, secretLeaks, waitFor } from './harness.js';
+import {
+  allSeeAll,
+  E2ERun,
+  Participant,
+  secretLeaks,
+  vanished,
+  waitFor,
+  watchForVanishing,
+} from './harness.js';
 import {
   CALL_MEMBER,
   liveMemberships,
@@ -76,57 +83,8 @@ void describe(
       run.assertNoNewPageErrors();
     });
 
-    /** New users with these names in a new encrypted room, each page in its lobby. */
-    async function setup(people: [Participant, string][]): Promise<{
-      room: string;
-      users: ProvisionedUser[];
-    }> {
-      const users = await Promise.all(people.map(([, name]) => run.user(name)));
-      const [first, ...rest] = users;
-      if (!first) throw new Error('nobody');
-      const room = await run.room(first, rest);
-      await Promise.all(
-        people.map(([p], i) => {
-          const user = users[i];
-          if (!user) throw new Error('missing user');
-          return p.open(user, room);
-        }),
-      );
-      return { room, users };
-    }
-
-    /** Everyone in `people` sees every other one's video, decoding. */
-    async function allSeeAll(people: Participant[], timeoutMs = 30_000): Promise<void> {
-      await Promise.all(
-        people.map((me) =>
-          me.seesVideoOfEach(
-            people.filter((other) => other !== me),
-            timeoutMs,
-          ),
-        ),
-      );
-    }
-
-    /** Starts each page watching for every other one's tile to vanish. */
-    async function watchForVanishing(people: Participant[]): Promise<void> {
-      for (const me of people)
-        for (const other of people)
-          if (other !== me) await me.watch(other.user?.userId ?? '', 'gone');
-    }
-
-    /** Who saw whose tile vanish since watchForVanishing. */
-    async function vanished(people: Participant[]): Promise<string[]> {
-      const seen: string[] = [];
-      for (const me of people) {
-        const marks = await me.p.evaluate(() => window.__e2e.seen);
-        for (const key of Object.keys(marks))
-          if (key.startsWith('gone:')) seen.push(`${me.label} lost ${key.slice(5)}`);
-      }
-      return seen;
-    }
-
     void it('the SFU is killed and back 6 s later: media resumes within 10 s of it answering, with no click', async () => {
-      await setup([
+      await run.setup([
         [red, 'Alice'],
         [blue, 'Bob'],
       ]);
@@ -149,7 +107,7 @@ void describe(
 
     void it('the homeserver is frozen for 30 s: no tile ever vanishes, all in sync within 10 s after', async () => {
       const people = [red, blue, green];
-      const { room, users } = await setup([
+      const { room, users } = await run.setup([
         [red, 'Alice'],
         [blue, 'Bob'],
         [green, 'Carol'],
@@ -209,7 +167,7 @@ void describe(
       const denied = await Participant.launch(run, 'r-denied', 'yellow', 'denied');
       const absent = await Participant.launch(run, 'r-absent', 'green', 'absent');
       try {
-        await setup([
+        await run.setup([
           [red, 'Alice'],
           [denied, 'Dana'],
           [absent, 'Eve'],
@@ -365,7 +323,7 @@ void describe(
       ]);
       const people = [red, blue, green, ...churners];
       try {
-        const { room, users } = await setup([
+        const { room, users } = await run.setup([
           [red, 'Alice'],
           [blue, 'Bob'],
           [green, 'Carol'],
