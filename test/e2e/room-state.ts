@@ -43,6 +43,25 @@ export async function liveMemberships(reader: ProvisionedUser, roomId: string): 
     .sort();
 }
 
+/**
+ * How many call membership events (joins, re-sends and leaves) each user sent in the room:
+ * a steady member sends one per join and one per leave, so any more is a flap.
+ */
+export async function membershipEventCounts(
+  reader: ProvisionedUser,
+  roomId: string,
+): Promise<Record<string, number>> {
+  const filter = encodeURIComponent(JSON.stringify({ types: [CALL_MEMBER] }));
+  const { chunk } = (await api(
+    reader,
+    'GET',
+    `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=1000&filter=${filter}`,
+  )) as { chunk: StateEvent[] };
+  const counts: Record<string, number> = {};
+  for (const e of chunk) counts[e.sender] = (counts[e.sender] ?? 0) + 1;
+  return counts;
+}
+
 /** Writes a state event as `user` (power level 0 may write call memberships under any key). */
 export async function putState(
   user: ProvisionedUser,
