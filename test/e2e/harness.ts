@@ -803,8 +803,7 @@ export async function allSeeAll(people: Participant[], timeoutMs = 30_000): Prom
 /** Starts each page watching for every other one's tile to vanish. */
 export async function watchForVanishing(people: Participant[]): Promise<void> {
   for (const me of people)
-    for (const other of people)
-      if (other !== me) await me.watch(other.user?.userId ?? '', 'gone');
+    for (const other of people) if (other !== me) await me.watch(other.user?.userId ?? '', 'gone');
 }
 
 /** Who saw whose tile vanish since watchForVanishing. */
