@@ -3,13 +3,14 @@ import type { DiagnosticsLog } from './diagnostics.js';
 import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
 import { KeyProvenance } from './key-provenance.js';
+import { LeaveDelegation } from './leave-delegation.js';
 import { MemberGrace, MemberGraceEvent } from './member-grace.js';
 import { NoShows } from './no-shows.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
 import { OwnSfu } from './own-sfu.js';
-import { CALL_MEMBER_EVENT, RoomCall, RoomCallEvent } from './room-call.js';
+import { CALL_MEMBER_EVENT, DELAYED_LEAVE_DELAY_MS, RoomCall, RoomCallEvent } from './room-call.js';
 import { RoomProfiles } from './room-profiles.js';
 import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
 import type { MemberInfo } from './membership.js';
@@ -26,6 +27,8 @@ export interface CallParts {
   connections: SfuConnections;
   /** Where we publish, and getting back on there. */
   ownSfu: OwnSfu;
+  /** Our delayed leave, kept alive by our SFU's auth service too. */
+  leaveDelegation: LeaveDelegation;
   /** Whether the homeserver answers. */
   homeserverLink: HomeserverLink;
   /** The memberships, plus vanished ones whose media still flows, for a while. */
@@ -57,8 +60,9 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
       ? 'per-participant'
       : 'none';
   const profiles = new RoomProfiles(client, room, log);
+  const rtc = client.matrixRTC.getRoomSession(room);
   const roomCall = new RoomCall({
-    rtc: client.matrixRTC.getRoomSession(room),
+    rtc,
     userId,
     deviceId,
     homeserver,
@@ -91,6 +95,14 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     encryption,
     connections,
     members: () => roomCall.members,
+    log,
+  });
+  const leaveDelegation = new LeaveDelegation({
+    rtc,
+    matrix,
+    roomId: room.roomId,
+    publishing: () => ownSfu.publishing,
+    delayMs: () => options.membershipTiming?.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
     log,
   });
   const homeserverLink = new HomeserverLink(client, log);
@@ -148,11 +160,13 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     encryption,
     connections,
     ownSfu,
+    leaveDelegation,
     homeserverLink,
     grace,
     noShows,
     dispose() {
       stopKeyLog();
+      leaveDelegation.dispose();
       homeserverLink.dispose();
       provenance.dispose();
       grace.dispose();

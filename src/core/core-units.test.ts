@@ -18,7 +18,7 @@ import {
   readMemberships,
 } from './membership.js';
 import { parseIncomingNotification } from './notifications.js';
-import { parseErrorEnvelope, readJwtClaims } from './sfu-auth.js';
+import { handOverDelayedLeave, parseErrorEnvelope, readJwtClaims } from './sfu-auth.js';
 
 describe('discovery parsing', () => {
   it('takes the first LiveKit transport with an http(s) service URL', () => {
@@ -169,6 +169,70 @@ describe('JWT service answers', () => {
     assert.deepEqual(readJwtClaims(`xx.${payload}.sig`), { sub: '@a:hs:DEV', room: 'alias+/=' });
     assert.throws(() => readJwtClaims('not-a-jwt'));
     assert.throws(() => readJwtClaims(`xx.${btoa('{"sub":1}')}.sig`));
+  });
+
+  it('hands our delayed leave over with /sfu/get, and hears a service that does not take it', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const claims = btoa(JSON.stringify({ sub: '@a:hs:DEV', video: { room: 'r' } })).replace(
+      /=+$/,
+      '',
+    );
+    const answer =
+      (status: number, body: unknown) => (_url: RequestInfo | URL, init?: RequestInit) => {
+        bodies.push(JSON.parse(init?.body as string) as Record<string, unknown>);
+        return Promise.resolve(new Response(JSON.stringify(body), { status }));
+      };
+    const log = new DiagnosticsLog();
+    const input = (fetch: typeof globalThis.fetch) => ({
+      serviceUrl: 'https://jwt.example',
+      roomId: '!r:hs',
+      userId: '@a:hs',
+      deviceId: 'DEV',
+      homeserver: 'https://hs',
+      memberId: '@a:hs:DEV',
+      getOpenIdToken: () =>
+        Promise.resolve({
+          access_token: 'openid-token-123',
+          token_type: 'Bearer',
+          matrix_server_name: 'hs',
+          expires_in: 3600,
+        }),
+      log,
+      fetch,
+    });
+    const handover = {
+      delayId: 'syd_secret_delay',
+      delayTimeoutMs: 18_000,
+      csApiUrl: 'https://hs',
+    };
+    assert.isTrue(
+      await handOverDelayedLeave(
+        input(answer(200, { url: 'wss://lk', jwt: `h.${claims}.s` })),
+        handover,
+      ),
+    );
+    assert.deepInclude(bodies[0], {
+      room: '!r:hs',
+      device_id: 'DEV',
+      delay_id: 'syd_secret_delay',
+      delay_timeout: 18_000,
+      delay_cs_api_url: 'https://hs',
+    });
+    assert.isFalse(
+      await handOverDelayedLeave(
+        input(answer(400, { errcode: 'M_BAD_JSON', error: 'only for full access users' })),
+        handover,
+      ),
+    );
+    assert.isFalse(await handOverDelayedLeave(input(answer(404, {})), handover));
+    let failed: unknown;
+    await handOverDelayedLeave(input(answer(503, { errcode: 'M_UNKNOWN' })), handover).catch(
+      (e: unknown) => (failed = e),
+    );
+    assert.isTrue(MatrixCallError.is(failed, 'jwt-fetch-failed'));
+    const text = JSON.stringify(log.list());
+    assert.notInclude(text, 'syd_secret_delay');
+    assert.notInclude(text, 'openid-token-123');
   });
 
   it('hashes the MSC4195 identity test vector', async () => {

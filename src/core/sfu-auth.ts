@@ -212,6 +212,57 @@ export async function fetchPublishGrant(input: SfuAuthInput): Promise<SfuGrant> 
   }
 }
 
+/** Our delayed leave event, handed to the auth service that granted our publishing JWT. */
+export interface DelayedLeaveHandover {
+  delayId: string;
+  delayTimeoutMs: number;
+  /** Our homeserver's client-server API, where the service restarts and sends the event. */
+  csApiUrl: string;
+}
+
+/**
+ * Asks our SFU's auth service to keep our delayed leave event alive while our LiveKit
+ * participant is connected, and to send it when LiveKit says we left: lk-jwt-service's
+ * delegation, `/sfu/get` with `delay_id`, `delay_timeout` and `delay_cs_api_url`, as
+ * Element Call sends it. Resolves `false` when the service does not delegate (400
+ * M_BAD_JSON, as lk-jwt-service answers for users without full access, or 404); the JWT
+ * it returns is not used.
+ */
+export async function handOverDelayedLeave(
+  input: SfuAuthInput,
+  handover: DelayedLeaveHandover,
+): Promise<boolean> {
+  input.log.addSecret(handover.delayId);
+  const token = await openIdToken(input, false);
+  try {
+    await requestGrant(input, 'sfu/get', {
+      room: input.roomId,
+      openid_token: token,
+      device_id: input.deviceId,
+      delay_id: handover.delayId,
+      delay_timeout: handover.delayTimeoutMs,
+      delay_cs_api_url: handover.csApiUrl,
+    });
+    return true;
+  } catch (error) {
+    if (
+      error instanceof JwtRequestError &&
+      ((error.http.status === 400 && error.http.errcode === 'M_BAD_JSON') ||
+        error.http.status === 404)
+    ) {
+      input.log.info('auth', 'the auth service does not take over delayed leave events', {
+        service: input.serviceUrl,
+        status: error.http.status,
+        error: error.http.error,
+      });
+      return false;
+    }
+    if (error instanceof JwtRequestError)
+      input.log.warn('auth', 'handing over the delayed leave failed', { ...error.http });
+    throw toCallError(error);
+  }
+}
+
 /**
  * A subscribe-only grant on another member's SFU: `POST /get_token` first,
  * falling back to `/sfu/get` when the service answers 404 (an older

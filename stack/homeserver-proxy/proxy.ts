@@ -11,6 +11,8 @@
  *  - `bad-gateway`: 502 after `d/2`; Synapse never sees the request;
  *  - `gateway-timeout`: forwarded, Synapse's answer thrown away, 504 after `d`: the request
  *    may have taken effect although the client saw a failure.
+ * `blockPath`, a regular expression, makes every request whose path matches fail that way
+ * too: one kind of request lost on an otherwise working path.
  * Error answers of the proxy carry Synapse's CORS headers, so a browser sees the status.
  *
  * Control (never delayed or dropped): `GET|PUT /_mc_proxy/faults`, `GET /_mc_proxy/stats`,
@@ -35,6 +37,8 @@ export interface HomeserverFaults {
   dropMode: DropMode;
   /** Seed for the drop and jitter draws (for reproducible tests); default: random. */
   seed?: number;
+  /** Requests whose path matches this regular expression are all dropped; '' for none. */
+  blockPath?: string;
 }
 
 export const NO_FAULTS: Readonly<HomeserverFaults> = {
@@ -77,6 +81,11 @@ export function mergeFaults(base: HomeserverFaults, patch: unknown): HomeserverF
       if (!DROP_MODES.includes(value as DropMode))
         throw new FaultsError(`dropMode must be one of ${DROP_MODES.join(', ')}`);
       out.dropMode = value as DropMode;
+    } else if (key === 'blockPath') {
+      if (value === undefined || value === null || value === '') delete out.blockPath;
+      else if (typeof value !== 'string' || !isRegExp(value))
+        throw new FaultsError('blockPath must be a regular expression');
+      else out.blockPath = value;
     } else if (key === 'seed') {
       if (value === undefined || value === null) delete out.seed;
       else if (typeof value !== 'number' || !Number.isInteger(value))
@@ -87,6 +96,15 @@ export function mergeFaults(base: HomeserverFaults, patch: unknown): HomeserverF
     }
   }
   return out;
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** No timer at all for 0 ms, so that a proxy without faults adds as little as it can. */
@@ -205,7 +223,8 @@ export async function createHomeserverProxy(
     stats.requests++;
     const f = faults;
     const total = f.latencyMs + (f.jitterMs > 0 ? jitterRandom() * f.jitterMs : 0);
-    const drop = f.dropPercent > 0 && dropRandom() * 100 < f.dropPercent;
+    const blocked = f.blockPath !== undefined && new RegExp(f.blockPath).test(req.url ?? '');
+    const drop = (f.dropPercent > 0 && dropRandom() * 100 < f.dropPercent) || blocked;
     await delay(total / 2);
     if (res.destroyed) return;
     if (drop && f.dropMode === 'reset') {

@@ -146,11 +146,18 @@ declare global {
 /** Keeps every token and JWT a page is given, to scan logs for them later. */
 export async function collectSecrets(run: E2ERun, response: Response): Promise<void> {
   const url = response.url();
-  if (response.request().method() !== 'POST') return;
-  if (!/\/login$|\/openid\/request_token$|\/sfu\/get$|\/get_token$|\/refresh$/.test(url)) return;
+  const method = response.request().method();
+  // A delayed event's ID lets anyone send or cancel it: our delayed leave's is a secret too.
+  const delayed = method === 'PUT' && url.includes('org.matrix.msc4140.delay=');
+  if (method !== 'POST' && !delayed) return;
+  if (
+    !delayed &&
+    !/\/login$|\/openid\/request_token$|\/sfu\/get$|\/get_token$|\/refresh$/.test(url)
+  )
+    return;
   try {
     const body = (await response.json()) as Record<string, unknown>;
-    for (const key of ['access_token', 'jwt', 'refresh_token'])
+    for (const key of ['access_token', 'jwt', 'refresh_token', 'delay_id'])
       if (typeof body[key] === 'string') run.secrets.add(body[key]);
   } catch {
     // no JSON body (failed request)
@@ -751,6 +758,11 @@ export class Participant {
       timeoutMs,
       250,
     );
+  }
+
+  /** This page's diagnostics log as it exports it (redacted). */
+  diagnosticsText(): Promise<string> {
+    return this.p.evaluate(() => window.__e2e.diagnostics());
   }
 
   /** Keeps this page's diagnostics log for the secret scan. */

@@ -218,6 +218,26 @@ void describe('homeserver proxy', () => {
     assert.equal((await request(`${info.homeserverUrl}/_matrix/client/versions`)).status, 200);
   });
 
+  void test('blockPath: matching requests fail, the rest pass', { timeout: 30_000 }, async () => {
+    const auth = { authorization: `Bearer ${alice.accessToken}` };
+    await setHomeserverFaults(info, { blockPath: '/account/whoami', dropMode: 'bad-gateway' });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const blocked = await request(`${info.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+          headers: auth,
+        });
+        assert.equal(blocked.status, 502);
+        assert.equal((await request(`${info.homeserverUrl}/_matrix/client/versions`)).status, 200);
+      }
+    } finally {
+      await setHomeserverFaults(info, { blockPath: '', dropMode: 'reset' });
+    }
+    const open = await request(`${info.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+      headers: auth,
+    });
+    assert.equal(open.status, 200);
+  });
+
   void test('bad settings are refused with the field named', { timeout: 10_000 }, async () => {
     await assert.rejects(setHomeserverFaults(info, { dropPercent: 150 }), /dropPercent/);
     await assert.rejects(
@@ -225,6 +245,7 @@ void describe('homeserver proxy', () => {
       /dropMode must be one of reset, bad-gateway, gateway-timeout/,
     );
     await assert.rejects(setHomeserverFaults(info, { latency: 3 } as never), /unknown/);
+    await assert.rejects(setHomeserverFaults(info, { blockPath: '(' }), /blockPath/);
     const log = await readFile(info.logs.proxy ?? '', 'utf8');
     assert.match(log, /"msg":"faults"/);
     assert.doesNotMatch(log, new RegExp(alice.accessToken));
