@@ -19,7 +19,6 @@ import { NoShowsEvent } from './no-shows.js';
 import { MediaEncryptionEvent } from './media-encryption.js';
 import { RoomCallEvent } from './room-call.js';
 import { RoomProfilesEvent } from './room-profiles.js';
-import type { OpenIdToken } from './sfu-auth.js';
 import { SfuConnectionsEvent } from './sfu-connections.js';
 import { OWN_SFU_GIVE_UP_MS } from './sfu-recovery.js';
 import { buildSnapshot, noProfile } from './snapshot.js';
@@ -155,9 +154,16 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       encryption: this.parts.encryption.mode,
       ms: Math.round(performance.now() - started),
     });
-    // Discovery doesn't depend on joining: start it now so Join is quicker.
+    // Discovery and our grant don't depend on joining: get them now so Join is quicker.
+    const parts = this.parts;
     this.#transport = this.#discover();
-    this.#transport.catch(() => undefined); // reported when join() awaits it
+    this.#transport.then(
+      (transport) => {
+        if (this.parts === parts && !this.#isInCall())
+          parts.ownSfu.prefetch(transport.livekitServiceUrl, ownMemberId(matrix));
+      },
+      () => undefined, // reported when join() awaits it
+    );
     void this.#media.refreshDevices();
     warmUp(this.parts, log);
     this.#status = SessionStatus.Ready;
@@ -266,9 +272,6 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
         matrix.userId,
         options.displayName ?? this.options.displayName,
       );
-      // The OpenID token and discovery are independent round trips: run them together.
-      const openId = matrix.client.getOpenIdToken() as Promise<OpenIdToken>;
-      openId.catch(() => undefined);
       this.#transport ??= this.#discover();
       const transport = await this.#transport.catch((error: unknown) => {
         this.#transport = undefined; // a later retry rediscovers
@@ -276,16 +279,41 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       });
       signal.throwIfAborted();
 
-      const { serviceUrl, memberId, participant } = await ownSfu.connect({
+      // The membership (two homeserver round trips, then key delivery) goes out while we
+      // connect and publish when others are on that SFU already: its LiveKit room exists, so
+      // the connection can't fail for want of it (a service that doesn't create rooms for us).
+      const othersOn = (serviceUrl: string) =>
+        roomCall.members.some(
+          (m) =>
+            m.serviceUrl === serviceUrl &&
+            !(m.userId === matrix.userId && m.deviceId === matrix.deviceId),
+        );
+      let membership: Promise<void> | undefined;
+      const sendMembership = (serviceUrl: string) => {
+        membership ??= (async () => {
+          await renamed; // peers should see the new name with the membership
+          await roomCall.join(
+            {
+              serviceUrl,
+              roomId: room.roomId,
+              memberId: ownMemberId(matrix),
+              encryption: encryption.mode,
+              intent: this.options.intent ?? 'video',
+              notify: this.options.notify,
+              timing: this.options.membershipTiming ?? {},
+            },
+            signal,
+          );
+        })();
+        membership.catch(() => undefined); // awaited below
+      };
+      const { serviceUrl, participant } = await ownSfu.connect({
         ownServiceUrl: transport.livekitServiceUrl,
-        // As Element Call in its default mode: the member ID is the legacy
-        // LiveKit identity, so receivers that match key messages' `member.id`
-        // against the membership (MSC4143 `member_id`) find our keys.
-        memberId: `${matrix.userId}:${matrix.deviceId}`,
-        openId,
+        memberId: ownMemberId(matrix),
         signal,
-        onStep: (step) => {
+        onStep: (step, serviceUrl) => {
           this.#setPhase(step === 'authorizing' ? CallPhase.Authorizing : CallPhase.Connecting);
+          if (step === 'connecting' && othersOn(serviceUrl)) sendMembership(serviceUrl);
         },
       });
 
@@ -294,19 +322,8 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       signal.throwIfAborted();
 
       this.#setPhase(CallPhase.Joining);
-      await renamed; // peers should see the new name with the membership
-      await roomCall.join(
-        {
-          serviceUrl,
-          roomId: room.roomId,
-          memberId,
-          encryption: encryption.mode,
-          intent: this.options.intent ?? 'video',
-          notify: this.options.notify,
-          timing: this.options.membershipTiming ?? {},
-        },
-        signal,
-      );
+      sendMembership(serviceUrl);
+      await membership;
 
       this.#setPhase(CallPhase.Connected);
       this.#phaseTimings = undefined;
@@ -319,6 +336,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       if (dropped) void this.#recoverOwnSfu(dropped);
     } catch (error) {
       const mapped = MatrixCallError.from(error);
+      abort.abort(); // ends a membership still waiting for the homeserver
       await this.#abandonJoin();
       if (mapped.reason === 'aborted' && this.#disposed) throw mapped;
       this.#fail(mapped);
@@ -573,4 +591,13 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     if (!this.parts) throw MatrixCallError.invalidConfig('call start() first');
     return this.parts;
   }
+}
+
+/**
+ * As Element Call in its default mode: the member ID is the legacy LiveKit identity, so
+ * receivers that match key messages' `member.id` against the membership (MSC4143
+ * `member_id`) find our keys.
+ */
+function ownMemberId(matrix: MatrixSession): string {
+  return `${matrix.userId}:${matrix.deviceId}`;
 }

@@ -4,7 +4,7 @@ import { MatrixCallError } from './errors.js';
 import type { MatrixSession } from './matrix-session.js';
 import type { MediaEncryption } from './media-encryption.js';
 import type { MemberInfo } from './membership.js';
-import { fetchPublishGrant, type OpenIdToken } from './sfu-auth.js';
+import { fetchPublishGrant, type SfuGrant } from './sfu-auth.js';
 import type { SfuConnections } from './sfu-connections.js';
 import { livekitAnswers } from './sfu-probe.js';
 import { recoverOwnSfu } from './sfu-recovery.js';
@@ -17,6 +17,21 @@ export interface OwnSfuOptions {
   /** The call's members now, oldest first. */
   members: () => readonly MemberInfo[];
   log: DiagnosticsLog;
+}
+
+/**
+ * How long a grant fetched in the lobby is used for the join. lk-jwt-service creates the
+ * LiveKit room with the grant, and LiveKit closes a room that stays empty for 5 minutes;
+ * after that the grant would point at a room that is gone.
+ */
+export const PREFETCHED_GRANT_MAX_AGE_MS = 4 * 60_000;
+
+export interface JoinInput {
+  ownServiceUrl: string;
+  memberId: string;
+  signal: AbortSignal;
+  /** `connecting`: the grant is in, so the LiveKit room exists on `serviceUrl`. */
+  onStep: (step: 'authorizing' | 'connecting', serviceUrl: string) => void;
 }
 
 /** Where we publish in this call, and under which member ID. */
@@ -34,6 +49,8 @@ export class OwnSfu {
   #publishing: Publishing | undefined;
   /** The LiveKit server of our last grant: checked (token-less) before asking for a new one. */
   #livekitUrl: string | undefined;
+  /** A publishing grant fetched in the lobby, so that Join goes straight to the SFU. */
+  #prefetched: { serviceUrl: string; at: number; grant: Promise<SfuGrant> } | undefined;
 
   constructor(private readonly options: OwnSfuOptions) {}
 
@@ -42,25 +59,54 @@ export class OwnSfu {
   }
 
   /**
+   * Fetches our publishing grant before Join (the OpenID token and the JWT are a homeserver
+   * and an auth-service round trip that Join then skips). A failure is forgotten: Join asks
+   * again and reports it.
+   */
+  prefetch(serviceUrl: string, memberId: string): void {
+    const { matrix, roomId, log } = this.options;
+    const grant = fetchPublishGrant({
+      serviceUrl,
+      roomId,
+      userId: matrix.userId,
+      deviceId: matrix.deviceId,
+      homeserver: matrix.homeserver,
+      memberId,
+      getOpenIdToken: () => matrix.client.getOpenIdToken(),
+      log,
+    });
+    const prefetched = { serviceUrl, at: Date.now(), grant };
+    this.#prefetched = prefetched;
+    grant.catch(() => {
+      if (this.#prefetched === prefetched) this.#prefetched = undefined;
+    });
+  }
+
+  /** The lobby's grant for `serviceUrl` if it is recent enough; used once. */
+  #takePrefetched(serviceUrl: string): Promise<SfuGrant> | undefined {
+    const prefetched = this.#prefetched;
+    this.#prefetched = undefined;
+    if (prefetched?.serviceUrl !== serviceUrl) return undefined;
+    if (Date.now() - prefetched.at > PREFETCHED_GRANT_MAX_AGE_MS) {
+      this.options.log.info('auth', 'the grant fetched in the lobby is too old; asking again');
+      return undefined;
+    }
+    return prefetched.grant;
+  }
+
+  /**
    * Authorizes on and connects to our SFU. If it refuses to create the call's
    * LiveKit room for us (lk-jwt-service only does so for its own homeservers'
    * users) and a call is under way, publishes where its oldest member does.
    */
-  async connect(input: {
-    ownServiceUrl: string;
-    memberId: string;
-    openId: Promise<OpenIdToken>;
-    signal: AbortSignal;
-    onStep: (step: 'authorizing' | 'connecting') => void;
-  }): Promise<Publishing & { participant: LocalParticipant }> {
-    const { ownServiceUrl, memberId, openId, signal, onStep } = input;
+  async connect(input: JoinInput): Promise<Publishing & { participant: LocalParticipant }> {
+    const { ownServiceUrl, memberId, signal } = input;
     const { matrix, log } = this.options;
     try {
       const participant = await this.#connect(
         { serviceUrl: ownServiceUrl, memberId },
         signal,
-        onStep,
-        openId,
+        input,
       );
       return { serviceUrl: ownServiceUrl, memberId, participant };
     } catch (error) {
@@ -78,7 +124,7 @@ export class OwnSfu {
         'our SFU does not create rooms for us; publishing on the SFU of the call under way',
         { ours: ownServiceUrl, theirs: joined },
       );
-      const participant = await this.#connect({ serviceUrl: joined, memberId }, signal, onStep);
+      const participant = await this.#connect({ serviceUrl: joined, memberId }, signal, input);
       return { serviceUrl: joined, memberId, participant };
     }
   }
@@ -113,31 +159,33 @@ export class OwnSfu {
     this.#livekitUrl = undefined;
   }
 
-  /** A fresh publishing grant, then a new connection to the SFU behind it. */
+  /** A publishing grant (the lobby's, or a fresh one), then a new connection to the SFU behind it. */
   async #connect(
     publishing: Publishing,
     signal: AbortSignal,
-    onStep?: (step: 'authorizing' | 'connecting') => void,
-    prefetchedToken?: Promise<OpenIdToken>,
+    join?: Pick<JoinInput, 'onStep'>,
   ): Promise<LocalParticipant> {
     const { matrix, roomId, encryption, connections, log } = this.options;
     const { serviceUrl, memberId } = publishing;
     this.#publishing = publishing;
-    onStep?.('authorizing');
-    const grant = await fetchPublishGrant({
-      serviceUrl,
-      roomId,
-      userId: matrix.userId,
-      deviceId: matrix.deviceId,
-      homeserver: matrix.homeserver,
-      memberId,
-      getOpenIdToken: () => matrix.client.getOpenIdToken(),
-      prefetchedToken,
-      log,
-      signal,
-    });
+    join?.onStep('authorizing', serviceUrl);
+    const early = join ? this.#takePrefetched(serviceUrl) : undefined;
+    const grant =
+      (await early?.catch(() => undefined)) ??
+      (await fetchPublishGrant({
+        serviceUrl,
+        roomId,
+        userId: matrix.userId,
+        deviceId: matrix.deviceId,
+        homeserver: matrix.homeserver,
+        memberId,
+        getOpenIdToken: () => matrix.client.getOpenIdToken(),
+        log,
+        signal,
+      }));
+    signal.throwIfAborted();
     this.#livekitUrl = grant.url;
-    onStep?.('connecting');
+    join?.onStep('connecting', serviceUrl);
     const keyProvider = encryption.keyProvider ?? (await encryption.createKeyProvider());
     return connections.connectOwn(
       { serviceUrl, grant, keyProvider, worker: encryption.takeWorker(), memberId },
