@@ -89,6 +89,8 @@ export interface OpenOptions {
   /** `matrix2` loads Element Call with `matrix_rtc_mode: "matrix_2_0"`. */
   mode?: 'default' | 'matrix2';
   extra?: Record<string, string>;
+  /** Where the host signs in, e.g. a latency proxy in front of Synapse. */
+  homeserverUrl?: string;
 }
 
 const near = (px: readonly number[] | null, rgb: readonly number[]) =>
@@ -170,7 +172,7 @@ export class ElementCallParticipant implements Peer {
     page.on('response', (response) => void collectSecrets(this.run, response));
     await page.goto(this.server.hostUrl);
     const start: HostStartOptions = {
-      homeserver: this.run.stack.homeserverUrl,
+      homeserver: opts.homeserverUrl ?? this.run.stack.homeserverUrl,
       username: user.username,
       password: user.password,
       roomId,
