@@ -159,6 +159,23 @@ export function stackCommands() {
           authServices.push(service);
           return service.url;
         }
+        case 'nonDelegatingAuthService': {
+          // An lk-jwt-service that cannot reach the homeserver's client API (no override, and
+          // https .well-known discovery cannot work on loopback): it refuses delegation with
+          // 400 M_BAD_JSON and grants as usual otherwise.
+          const { auth } = await load();
+          const service = await auth.createAuthService({
+            livekitUrl: main.livekitUrl,
+            livekitKey: main.livekitApiKey,
+            livekitSecret: main.livekitApiSecret,
+            fullAccessHomeservers: ['*'],
+            homeserverUrlOverrides: { [main.serverName]: main.synapseUrl ?? main.homeserverUrl },
+            csApiTimeoutMs: 1000,
+            log: () => undefined,
+          });
+          authServices.push(service);
+          return service.url;
+        }
         case 'noCorsService': {
           // Answers every request 404 without CORS headers, so a page sees a CORS failure.
           const http = await import('node:http');

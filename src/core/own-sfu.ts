@@ -1,7 +1,7 @@
 import type { LocalParticipant } from 'livekit-client';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { MatrixCallError } from './errors.js';
-import type { MatrixSession } from './matrix-session.js';
+import { withTimeout, type MatrixSession } from './matrix-session.js';
 import type { MediaEncryption } from './media-encryption.js';
 import type { MemberInfo } from './membership.js';
 import { fetchPublishGrant, type SfuGrant } from './sfu-auth.js';
@@ -25,6 +25,8 @@ export interface OwnSfuOptions {
  * after that the grant would point at a room that is gone.
  */
 export const PREFETCHED_GRANT_MAX_AGE_MS = 4 * 60_000;
+/** Bounds Join's wait for a lobby grant still on its way (the OpenID request has no timeout). */
+const PREFETCH_WAIT_MS = 25_000;
 
 export interface JoinInput {
   ownServiceUrl: string;
@@ -82,7 +84,7 @@ export class OwnSfu {
     });
   }
 
-  /** The lobby's grant for `serviceUrl` if it is recent enough; used once. */
+  /** The lobby's grant for `serviceUrl` (a failed one is dropped) if recent enough; used once. */
   #takePrefetched(serviceUrl: string): Promise<SfuGrant> | undefined {
     const prefetched = this.#prefetched;
     this.#prefetched = undefined;
@@ -169,20 +171,28 @@ export class OwnSfu {
     const { serviceUrl, memberId } = publishing;
     this.#publishing = publishing;
     join?.onStep('authorizing', serviceUrl);
+    // A lobby grant still on its way when Join comes is awaited, and its failure reported:
+    // asking again would double the wait on a failing service.
     const early = join ? this.#takePrefetched(serviceUrl) : undefined;
-    const grant =
-      (await early?.catch(() => undefined)) ??
-      (await fetchPublishGrant({
-        serviceUrl,
-        roomId,
-        userId: matrix.userId,
-        deviceId: matrix.deviceId,
-        homeserver: matrix.homeserver,
-        memberId,
-        getOpenIdToken: () => matrix.client.getOpenIdToken(),
-        log,
-        signal,
-      }));
+    const grant = early
+      ? await withTimeout(early, PREFETCH_WAIT_MS, signal, () =>
+          MatrixCallError.jwtFetchFailed({
+            status: 0,
+            endpoint: `${serviceUrl}/sfu/get`,
+            error: `no grant within ${PREFETCH_WAIT_MS / 1000} s`,
+          }),
+        )
+      : await fetchPublishGrant({
+          serviceUrl,
+          roomId,
+          userId: matrix.userId,
+          deviceId: matrix.deviceId,
+          homeserver: matrix.homeserver,
+          memberId,
+          getOpenIdToken: () => matrix.client.getOpenIdToken(),
+          log,
+          signal,
+        });
     signal.throwIfAborted();
     this.#livekitUrl = grant.url;
     join?.onStep('connecting', serviceUrl);

@@ -38,6 +38,8 @@ export interface AuthServiceConfig {
   maxBodyBytes?: number;
   /** Timeout for the OpenID userinfo request; default 10 s. */
   openIdTimeoutMs?: number;
+  /** Timeout for finding a homeserver's client API (`.well-known`); default 10 s. */
+  csApiTimeoutMs?: number;
   /** Timeout for LiveKit server API calls; default 10 s. */
   livekitTimeoutMs?: number;
   /** Receives one structured (JSON) line per request; default: stdout. */

@@ -86,7 +86,7 @@ export async function createAuthService(config: AuthServiceConfig): Promise<Auth
   const toMap = (m: AuthServiceConfig['homeserverUrlOverrides']) =>
     m instanceof Map ? (m as ReadonlyMap<string, string>) : new Map(Object.entries(m ?? {}));
   const overrides = toMap(config.homeserverUrlOverrides);
-  const csApi = new CsApiResolver(toMap(config.csApiUrlOverrides));
+  const csApi = new CsApiResolver(toMap(config.csApiUrlOverrides), config.csApiTimeoutMs);
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
   const openIdTimeoutMs = config.openIdTimeoutMs ?? 10_000;
   const log = config.log ?? ((line: string) => process.stdout.write(`${line}\n`));

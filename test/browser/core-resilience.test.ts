@@ -9,6 +9,7 @@ import {
   createRoom,
   credentialsOf,
   homeserverProxy,
+  nonDelegatingAuthService,
   registerUser,
   setHomeserverFaults,
   waitFor,
@@ -61,7 +62,11 @@ describe('CallSession under network trouble', function () {
         ...extra,
       }),
     );
-    const b = pool.open(bob, roomId);
+    const b = pool.open(
+      bob,
+      roomId,
+      extra.livekitServiceUrl ? { livekitServiceUrl: extra.livekitServiceUrl } : {},
+    );
     await Promise.all([a.start(), b.start()]);
     await a.join();
     await b.join();
@@ -156,10 +161,39 @@ describe('CallSession under network trouble', function () {
     );
   });
 
-  it('after an outage long enough for its leave to fire, the membership comes back: no tile vanishes, no split view', async () => {
+  it('an outage of our path to the homeserver longer than the delayed leave: our SFU’s auth service keeps the membership', async () => {
+    const { alice, bob, roomId, proxy, a, b } = await callBehindProxy({
+      membershipTiming: fastTiming,
+    });
+    await waitFor('the delayed leave handed over', () =>
+      a.diagnostics
+        .list('membership')
+        .some((e) => e.message.includes('keeps our delayed leave alive')),
+    );
+    await setHomeserverFaults(proxy, { dropPercent: 100 });
+    // Three times the 8 s delay: the service restarts it straight at Synapse meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 24_000));
+    await setHomeserverFaults(proxy, { dropPercent: 0 });
+    assert.isFalse(
+      b.diagnostics
+        .list('membership')
+        .some((e) => e.message.startsWith('a member left by a delayed leave')),
+      'Bob never got a leave of Alice',
+    );
+    assert.isAbove(Object.keys((await memberState(bob, roomId, alice)).content).length, 0);
+    await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
+  });
+
+  it('after an outage long enough for its leave to fire (a service that does not delegate), the membership comes back: no tile vanishes, no split view', async () => {
     const { alice, bob, roomId, proxy, a, b } = await callBehindProxy({
       membershipTiming: fastTiming, // the server sends her delayed leave 8 s into the outage
+      livekitServiceUrl: await nonDelegatingAuthService(),
     });
+    await waitFor('the refusal to take the delayed leave', () =>
+      a.diagnostics
+        .list('auth')
+        .some((e) => e.message === 'the auth service does not take over delayed leave events'),
+    );
     let vanished = false;
     const watch = setInterval(() => {
       if (!remote(b, alice.userId)) vanished = true;

@@ -66,6 +66,9 @@ export const websiteServer = () => stack<string>({ op: 'websiteServer' });
 /** URL of an auth service that sends 200 and its headers, then stalls the body. */
 export const stallingService = () => stack<string>({ op: 'stallingService' });
 
+/** URL of an extra lk-jwt-service that grants, but refuses delegated delayed leaves. */
+export const nonDelegatingAuthService = () => stack<string>({ op: 'nonDelegatingAuthService' });
+
 /** URL of an extra lk-jwt-service whose OpenID check cannot succeed. */
 export const misconfiguredAuthService = () => stack<string>({ op: 'misconfiguredAuthService' });
 
