@@ -114,6 +114,20 @@ export function stackCommands() {
     extras.set(name, { info, dataDir });
     return info;
   };
+  /** One more auth service on the main LiveKit, full access for all, stopped with the server. */
+  const extraAuthService = async (main, config) => {
+    const { auth } = await load();
+    const service = await auth.createAuthService({
+      livekitUrl: main.livekitUrl,
+      livekitKey: main.livekitApiKey,
+      livekitSecret: main.livekitApiSecret,
+      fullAccessHomeservers: ['*'],
+      log: () => undefined,
+      ...config,
+    });
+    authServices.push(service);
+    return service.url;
+  };
   return {
     name: 'stack-commands',
     async serverStop() {
@@ -144,38 +158,20 @@ export function stackCommands() {
           return provision.createRoom(info, p.creator, p.options ?? {});
         case 'joinRoom':
           return provision.joinRoom(info, p.user, p.room);
-        case 'misconfiguredAuthService': {
+        case 'misconfiguredAuthService':
           // An lk-jwt-service that cannot check OpenID tokens: its homeserver mapping points nowhere.
-          const { auth } = await load();
-          const service = await auth.createAuthService({
-            livekitUrl: main.livekitUrl,
-            livekitKey: main.livekitApiKey,
-            livekitSecret: main.livekitApiSecret,
-            fullAccessHomeservers: ['*'],
+          return extraAuthService(main, {
             homeserverUrlOverrides: { [main.serverName]: 'http://127.0.0.1:9' },
             openIdTimeoutMs: 2000,
-            log: () => undefined,
           });
-          authServices.push(service);
-          return service.url;
-        }
-        case 'nonDelegatingAuthService': {
+        case 'nonDelegatingAuthService':
           // An lk-jwt-service that cannot reach the homeserver's client API (no override, and
           // https .well-known discovery cannot work on loopback): it refuses delegation with
           // 400 M_BAD_JSON and grants as usual otherwise.
-          const { auth } = await load();
-          const service = await auth.createAuthService({
-            livekitUrl: main.livekitUrl,
-            livekitKey: main.livekitApiKey,
-            livekitSecret: main.livekitApiSecret,
-            fullAccessHomeservers: ['*'],
+          return extraAuthService(main, {
             homeserverUrlOverrides: { [main.serverName]: main.synapseUrl ?? main.homeserverUrl },
             csApiTimeoutMs: 1000,
-            log: () => undefined,
           });
-          authServices.push(service);
-          return service.url;
-        }
         case 'noCorsService': {
           // Answers every request 404 without CORS headers, so a page sees a CORS failure.
           const http = await import('node:http');

@@ -66,8 +66,18 @@ export class OwnSfu {
    * again and reports it.
    */
   prefetch(serviceUrl: string, memberId: string): void {
+    const grant = this.#grant({ serviceUrl, memberId });
+    const prefetched = { serviceUrl, at: Date.now(), grant };
+    this.#prefetched = prefetched;
+    grant.catch(() => {
+      if (this.#prefetched === prefetched) this.#prefetched = undefined;
+    });
+  }
+
+  /** A fresh publishing grant (a fresh OpenID token with it). */
+  #grant({ serviceUrl, memberId }: Publishing, signal?: AbortSignal): Promise<SfuGrant> {
     const { matrix, roomId, log } = this.options;
-    const grant = fetchPublishGrant({
+    return fetchPublishGrant({
       serviceUrl,
       roomId,
       userId: matrix.userId,
@@ -76,11 +86,7 @@ export class OwnSfu {
       memberId,
       getOpenIdToken: () => matrix.client.getOpenIdToken(),
       log,
-    });
-    const prefetched = { serviceUrl, at: Date.now(), grant };
-    this.#prefetched = prefetched;
-    grant.catch(() => {
-      if (this.#prefetched === prefetched) this.#prefetched = undefined;
+      signal,
     });
   }
 
@@ -167,7 +173,7 @@ export class OwnSfu {
     signal: AbortSignal,
     join?: Pick<JoinInput, 'onStep'>,
   ): Promise<LocalParticipant> {
-    const { matrix, roomId, encryption, connections, log } = this.options;
+    const { encryption, connections } = this.options;
     const { serviceUrl, memberId } = publishing;
     this.#publishing = publishing;
     join?.onStep('authorizing', serviceUrl);
@@ -182,17 +188,7 @@ export class OwnSfu {
             error: `no grant within ${PREFETCH_WAIT_MS / 1000} s`,
           }),
         )
-      : await fetchPublishGrant({
-          serviceUrl,
-          roomId,
-          userId: matrix.userId,
-          deviceId: matrix.deviceId,
-          homeserver: matrix.homeserver,
-          memberId,
-          getOpenIdToken: () => matrix.client.getOpenIdToken(),
-          log,
-          signal,
-        });
+      : await this.#grant(publishing, signal);
     signal.throwIfAborted();
     this.#livekitUrl = grant.url;
     join?.onStep('connecting', serviceUrl);
