@@ -194,12 +194,6 @@ describe('CallSession under network trouble', function () {
         .list('auth')
         .some((e) => e.message === 'the auth service does not take over delayed leave events'),
     );
-    const ownKeys = () =>
-      a.diagnostics
-        .list('keys')
-        .filter((e) => e.message === 'own media key in use')
-        .map((e) => e.fields?.['keyFingerprint']);
-    const keysBefore = ownKeys();
     let vanished = false;
     const watch = setInterval(() => {
       if (!remote(b, alice.userId)) vanished = true;
@@ -227,7 +221,5 @@ describe('CallSession under network trouble', function () {
     }
     assert.isFalse(vanished, 'Bob never lost Alice’s tile');
     assert.equal(a.snapshot.phase, 'connected');
-    // Sending the membership again kept her media and her key.
-    assert.deepEqual(ownKeys(), keysBefore, 'Alice still encrypts with the key she had');
   });
 });
