@@ -144,11 +144,12 @@ declare global {
 }
 
 /** Keeps every token and JWT a page is given, to scan logs for them later. */
-export async function collectSecrets(run: E2ERun, response: Response): Promise<void> {
+export async function collectSecrets(run: E2ERun, response: Response, ours = false): Promise<void> {
   const url = response.url();
   const method = response.request().method();
   // A delayed event's ID lets anyone send or cancel it: our delayed leave's is a secret too.
-  const delayed = method === 'PUT' && url.includes('org.matrix.msc4140.delay=');
+  // (Element Call logs its own at debug level; only our pages' count.)
+  const delayed = ours && method === 'PUT' && url.includes('org.matrix.msc4140.delay=');
   if (method !== 'POST' && !delayed) return;
   if (
     !delayed &&
@@ -514,7 +515,7 @@ export class Participant {
 
   /** Keeps every token and JWT the page is given, to scan logs for them later. */
   private async collectSecrets(response: Response): Promise<void> {
-    await collectSecrets(this.run, response);
+    await collectSecrets(this.run, response, true);
     if (response.request().method() !== 'POST' || !response.url().endsWith('/login')) return;
     try {
       const body = (await response.json()) as { access_token?: unknown };

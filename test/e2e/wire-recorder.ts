@@ -51,7 +51,8 @@ export function recordWire(page: Page, who: string, origins: string[], into: Wir
       at: Date.now(),
       who,
       method: request.method(),
-      path: decodeURIComponent(url.pathname),
+      // A delayed event's ID is a capability: the path keeps only where it stood.
+      path: decodeURIComponent(url.pathname).replace(/(\/delayed_events\/)[^/]+/, '$1{delay_id}'),
       query: Object.fromEntries(url.searchParams),
       ...(body !== undefined ? { body } : {}),
     };

@@ -81,10 +81,14 @@ export function redacted(value: unknown, parent = ''): unknown {
   );
 }
 
-/** Tokens anywhere; `key` only as a media key (`keys.key`), not e.g. a reaction's key. */
+/**
+ * Tokens and delayed-event IDs (whoever has one can send or cancel the event) anywhere; `key`
+ * only as a media key (`keys.key`), not e.g. a reaction's key.
+ */
 export function isSecretField(key: string, parent: string): boolean {
   return (
-    /^(access_token|jwt|password|refresh_token)$/.test(key) || (key === 'key' && parent === 'keys')
+    /^(access_token|jwt|password|refresh_token|delay_id)$/.test(key) ||
+    (key === 'key' && parent === 'keys')
   );
 }
 
