@@ -23,7 +23,8 @@ const JOIN_CONFIRM_TIMEOUT_MS = 45_000;
  * we restart it this often, giving each restart this long to answer. matrix-js-sdk's 8 s /
  * 5 s / 2 s left one slow answer between us and a removed membership: with six browsers on
  * two cores, memberships flapped and joins failed (the churn test in test/e2e/resilience.test.ts).
- * These are Element Call's 18 s and 4 s; a crashed client's tile goes after 14–18 s.
+ * These are Element Call's 18 s and 4 s; a crashed client's tile goes after 14–18 s (about
+ * 20 s when our SFU's auth service holds the delayed leave: it waits for LiveKit).
  */
 export const DELAYED_LEAVE_DELAY_MS = 18_000;
 const DELAYED_LEAVE_RESTART_MS = 4000;

@@ -321,7 +321,8 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
     await red.watch(bob.userId, 'gone');
     const killed = Date.now();
     blue.kill();
-    // The server sends the leave 14–18 s after the kill (src/core/room-call.ts), then sync.
+    // The auth service, holding the delayed leave, sends it once LiveKit reports Bob gone
+    // (about 20 s); without it the server would send it 14–18 s after the kill.
     const goneMs = (await red.seenAt(bob.userId, 'gone', 30_000)) - killed;
     assert.ok(goneMs <= 25_000, `Bob's tile went ${goneMs} ms after the kill`);
     assert.equal(await memberships(), 0, "Bob's membership left room state (delayed leave event)");
