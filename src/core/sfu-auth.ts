@@ -83,8 +83,6 @@ export interface SfuAuthInput {
   fetch?: typeof fetch;
   signal?: AbortSignal;
   timeoutMs?: number;
-  /** A token already fetched (e.g. in parallel with discovery), used for the first request. */
-  prefetchedToken?: Promise<OpenIdToken>;
 }
 
 /** A failed JWT request that says whether the endpoint exists at all. */
@@ -154,11 +152,9 @@ async function requestGrant(
   };
 }
 
-async function openIdToken(input: SfuAuthInput, first: boolean): Promise<OpenIdToken> {
+async function openIdToken(input: SfuAuthInput): Promise<OpenIdToken> {
   try {
-    const token = await (first && input.prefetchedToken
-      ? input.prefetchedToken
-      : input.getOpenIdToken());
+    const token = await input.getOpenIdToken();
     input.log.addSecret(token.access_token);
     return token;
   } catch (error) {
@@ -181,7 +177,7 @@ function toCallError(error: unknown): MatrixCallError {
  * identity is `@user:server:DEVICE`, the identity media keys are mapped to.
  */
 export async function fetchPublishGrant(input: SfuAuthInput): Promise<SfuGrant> {
-  const token = await openIdToken(input, true);
+  const token = await openIdToken(input);
   input.log.info('auth', 'requesting a publishing JWT (legacy /sfu/get)', {
     service: input.serviceUrl,
   });
@@ -233,7 +229,7 @@ export async function handOverDelayedLeave(
   handover: DelayedLeaveHandover,
 ): Promise<boolean> {
   input.log.addSecret(handover.delayId);
-  const token = await openIdToken(input, false);
+  const token = await openIdToken(input);
   try {
     await requestGrant(input, 'sfu/get', {
       room: input.roomId,
@@ -269,7 +265,7 @@ export async function handOverDelayedLeave(
  * lk-jwt-service). Each request gets a fresh OpenID token; the fallback is logged.
  */
 export async function fetchSubscribeGrant(input: SfuAuthInput): Promise<SfuGrant> {
-  const token = await openIdToken(input, true);
+  const token = await openIdToken(input);
   input.log.info('auth', 'requesting a JWT for a remote SFU (/get_token)', {
     service: input.serviceUrl,
   });
@@ -301,7 +297,7 @@ export async function fetchSubscribeGrant(input: SfuAuthInput): Promise<SfuGrant
       service: input.serviceUrl,
     });
   }
-  const fresh = await openIdToken(input, false);
+  const fresh = await openIdToken(input);
   try {
     return await requestGrant(input, 'sfu/get', {
       room: input.roomId,
