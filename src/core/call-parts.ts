@@ -6,6 +6,7 @@ import { KeyProvenance } from './key-provenance.js';
 import { LeaveDelegation } from './leave-delegation.js';
 import { MemberGrace, MemberGraceEvent } from './member-grace.js';
 import { NoShows } from './no-shows.js';
+import { OrphanLeaves } from './orphan-leaves.js';
 import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
@@ -105,6 +106,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     delayMs: () => options.membershipTiming?.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
     log,
   });
+  const orphanLeaves = new OrphanLeaves({ rtc, matrix, roomId: room.roomId, log });
   const homeserverLink = new HomeserverLink(client, log);
   const onSfu = (id: string) => connections.remoteMedia().has(id);
   const grace = new MemberGrace({
@@ -167,6 +169,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     dispose() {
       stopKeyLog();
       leaveDelegation.dispose();
+      orphanLeaves.dispose();
       homeserverLink.dispose();
       provenance.dispose();
       grace.dispose();

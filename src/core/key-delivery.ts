@@ -1,6 +1,8 @@
 import { ClientEvent, type MatrixClient, type Room } from 'matrix-js-sdk/lib/matrix.js';
+import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
+import { matrixErrorInfo } from './matrix-errors.js';
 
 /** The to-device event type per-participant media keys travel in. */
 export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
@@ -9,7 +11,10 @@ export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
  * Records media-key messages as they travel, so a missing key can be traced:
  * what arrives over to-device before matrix-js-sdk filters it ("never
  * delivered" vs "dropped on receipt"), and, on a client we own, each send and
- * its outcome (matrix-js-sdk swallows send errors). Returns the undo.
+ * its outcome. There, a failed send is also tried again: matrix-js-sdk swallows the error
+ * and sends that key again only when the memberships next change, so one lost request
+ * (a dropped `/keys/claim` or `/sendToDevice`) would leave a peer unable to decrypt us.
+ * Returns the undo.
  */
 export function logKeyDelivery(
   client: MatrixClient,
@@ -37,13 +42,36 @@ export function logKeyDelivery(
   };
 }
 
+/** Tries of one key message: about 15 s in all, well before a peer's tile gives up on us. */
+const KEY_SEND_RETRIES = 4;
+
+/** A refusal that the same request will get again (a rate limit is worth waiting out). */
+function isPermanent(error: unknown): boolean {
+  const { status, errcode } = matrixErrorInfo(error);
+  if (errcode === 'M_LIMIT_EXCEEDED' || status === 429) return false;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
 function wrapKeySends(client: MatrixClient, log: DiagnosticsLog): void {
   const send = client.encryptAndSendToDevice.bind(client);
   client.encryptAndSendToDevice = async (type, devices, payload) => {
     if (type !== CALL_KEYS_EVENT) return send(type, devices, payload);
     const keyIndex = (payload as { keys?: { index?: number } }).keys?.index ?? null;
     try {
-      await send(type, devices, payload);
+      await pRetry(() => send(type, devices, payload), {
+        retries: KEY_SEND_RETRIES,
+        minTimeout: 1000,
+        maxTimeout: 6000,
+        shouldRetry: ({ error }) => !isPermanent(error),
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft > 0)
+            log.warn('keys', 'sending a media key failed; trying again', {
+              keyIndex,
+              attempt: attemptNumber,
+              error: describe(error),
+            });
+        },
+      });
       log.info('keys', 'key message sent (to-device)', { keyIndex, devices: devices.length });
     } catch (error) {
       log.error('keys', 'sending a media key failed', { keyIndex, error: describe(error) });

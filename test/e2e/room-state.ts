@@ -11,6 +11,7 @@ interface StateEvent {
   state_key: string;
   sender: string;
   content: Record<string, unknown>;
+  origin_server_ts?: number;
 }
 
 async function api(
@@ -60,6 +61,27 @@ export async function membershipEventCounts(
   const counts: Record<string, number> = {};
   for (const e of chunk) counts[e.sender] = (counts[e.sender] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * The call membership events in order, one line each (`+12.3 s @alice:… join|leave`), for an
+ * assertion message: a count alone doesn't say which join or leave was one too many.
+ */
+export async function membershipTimeline(reader: ProvisionedUser, roomId: string): Promise<string> {
+  const filter = encodeURIComponent(JSON.stringify({ types: [CALL_MEMBER] }));
+  const { chunk } = (await api(
+    reader,
+    'GET',
+    `/rooms/${encodeURIComponent(roomId)}/messages?dir=f&limit=1000&filter=${filter}`,
+  )) as { chunk: StateEvent[] };
+  const first = chunk[0]?.origin_server_ts ?? 0;
+  return chunk
+    .map((e) => {
+      const at = (((e.origin_server_ts ?? first) - first) / 1000).toFixed(1);
+      const kind = Object.keys(e.content).length > 0 ? 'join' : 'leave';
+      return `+${at} s ${e.sender} ${kind}`;
+    })
+    .join('\n');
 }
 
 /** Writes a state event as `user` (power level 0 may write call memberships under any key). */
