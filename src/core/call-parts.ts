@@ -80,11 +80,12 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     foreignSfus: options.foreignSfus,
     log,
   });
+  const ownIdentity = `${userId}:${deviceId}`;
   const provenance = new KeyProvenance(client, room.roomId, log);
   const encryption = new MediaEncryption({
     mode,
     password: options.password,
-    ownIdentity: `${userId}:${deviceId}`,
+    ownIdentity,
     e2eeWorkerUrl: options.e2eeWorkerUrl,
     log,
     readStats: () => connections.readStats(),
@@ -125,7 +126,8 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
   });
   const noShows = new NoShows({
-    onSfu,
+    // We are no remote of our own: our membership is never a no-show.
+    onSfu: (id) => id === ownIdentity || onSfu(id),
     connectedTo: (url) => connections.isConnectedTo(url),
     log,
   });

@@ -114,10 +114,12 @@ export class OrphanLeaves {
     try {
       const body: unknown = await matrix.client._unstable_getDelayedEvents();
       if (aborted()) return;
-      orphans = findOrphans(
-        readScheduled(body).filter((e) => e.roomId === roomId),
-        currentId,
-      );
+      const scheduled = readScheduled(body).filter((e) => e.roomId === roomId);
+      orphans = findOrphans(scheduled, currentId);
+      log.debug('membership', 'our delayed events in this room', {
+        count: scheduled.length,
+        orphans: orphans.length,
+      });
     } catch (error) {
       // The second look, or the next new delay ID, tries again.
       log.debug('membership', 'could not list our delayed events', { error: describe(error) });

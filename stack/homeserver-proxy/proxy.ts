@@ -11,8 +11,9 @@
  *  - `bad-gateway`: 502 after `d/2`; Synapse never sees the request;
  *  - `gateway-timeout`: forwarded, Synapse's answer thrown away, 504 after `d`: the request
  *    may have taken effect although the client saw a failure.
- * `blockPath`, a regular expression, makes every request whose path matches fail that way
- * too: one kind of request lost on an otherwise working path.
+ * `blockPath`, a regular expression tested against `METHOD /path?query`, makes every request
+ * that matches fail that way too: one kind of request lost on an otherwise working path
+ * (`^PUT ` leaves a browser's `OPTIONS` preflight of the same URL alone).
  * Error answers of the proxy carry Synapse's CORS headers, so a browser sees the status.
  *
  * Control (never delayed or dropped): `GET|PUT /_mc_proxy/faults`, `GET /_mc_proxy/stats`,
@@ -37,7 +38,7 @@ export interface HomeserverFaults {
   dropMode: DropMode;
   /** Seed for the drop and jitter draws (for reproducible tests); default: random. */
   seed?: number;
-  /** Requests whose path matches this regular expression are all dropped; '' for none. */
+  /** Requests whose `METHOD /path?query` matches this regular expression are all dropped; '' for none. */
   blockPath?: string;
 }
 
@@ -223,7 +224,9 @@ export async function createHomeserverProxy(
     stats.requests++;
     const f = faults;
     const total = f.latencyMs + (f.jitterMs > 0 ? jitterRandom() * f.jitterMs : 0);
-    const blocked = f.blockPath !== undefined && new RegExp(f.blockPath).test(req.url ?? '');
+    const blocked =
+      f.blockPath !== undefined &&
+      new RegExp(f.blockPath).test(`${req.method ?? ''} ${req.url ?? ''}`);
     const drop = (f.dropPercent > 0 && dropRandom() * 100 < f.dropPercent) || blocked;
     await delay(total / 2);
     if (res.destroyed) return;

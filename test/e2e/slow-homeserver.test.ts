@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHomeserverProxy, type HomeserverProxy } from '../../stack/homeserver-proxy/proxy.js';
 import { allSeeAll, E2ERun, Participant, vanished, waitFor, watchForVanishing } from './harness.js';
-import { liveMemberships, membershipEventCounts } from './room-state.js';
+import { liveMemberships, membershipEventCounts, membershipTimeline } from './room-state.js';
 
 void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, () => {
   let run: E2ERun;
@@ -130,7 +130,7 @@ void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, (
     assert.deepEqual(
       await membershipEventCounts(reader, room),
       { [alice ?? '']: 1, [bob ?? '']: 1, [carol ?? '']: 3 },
-      'membership events per user',
+      `membership events per user:\n${await membershipTimeline(reader, room)}`,
     );
     await Promise.all(people.map((p) => p.closePage()));
   });
@@ -181,6 +181,53 @@ void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, (
     // Once restarts pass again, our own client takes its share back, and media goes on.
     await sleep(10_000);
     await allSeeAll(people, 30_000);
+    await Promise.all(people.map((p) => p.closePage()));
+  });
+
+  void it('the answer to scheduling our delayed leave is lost (504 after the homeserver stored it): the orphan is cancelled, and our membership outlives its delay', async () => {
+    proxy.setFaults({ latencyMs: 150, jitterMs: 100, dropPercent: 0, dropMode: 'gateway-timeout' });
+    const people = [red, blue];
+    const { room, users } = await run.setup(
+      [
+        [red, 'Alice'],
+        [blue, 'Bob'],
+      ],
+      { homeserverUrl: proxy.url },
+    );
+    const reader = users[0];
+    if (!reader) throw new Error('no user');
+    await blue.join();
+    // Alice's first delayed leave is stored, but she never learns its ID; her retry succeeds.
+    const before = proxy.stats().dropped['gateway-timeout'];
+    // Not the preflight: the browser would then never send the PUT.
+    proxy.setFaults({ blockPath: '^PUT .*org\\.matrix\\.msc4140\\.delay=' });
+    const joining = red.join();
+    await waitFor(
+      'a delayed leave answered 504',
+      () => Promise.resolve(proxy.stats().dropped['gateway-timeout'] > before),
+      30_000,
+      100,
+    );
+    proxy.setFaults({ blockPath: '' });
+    await joining;
+    await allSeeAll(people, 60_000);
+    await watchForVanishing(people);
+    await waitFor(
+      'Alice to cancel the orphaned delayed leave',
+      async () => (await red.diagnosticsText()).includes('delayed leave of ours that nobody kept'),
+      40_000,
+      500,
+    );
+    // Past the orphan's 18 s delay, had it stayed.
+    await sleep(20_000);
+    await allSeeAll(people, 30_000);
+    assert.deepEqual(await vanished(people), [], 'no tile vanished');
+    const [alice, bob] = users.map((u) => u.userId);
+    assert.deepEqual(
+      await membershipEventCounts(reader, room),
+      { [alice ?? '']: 1, [bob ?? '']: 1 },
+      `one membership event each:\n${await membershipTimeline(reader, room)}`,
+    );
     await Promise.all(people.map((p) => p.closePage()));
   });
 });

@@ -229,6 +229,17 @@ void describe('homeserver proxy', () => {
         assert.equal(blocked.status, 502);
         assert.equal((await request(`${info.homeserverUrl}/_matrix/client/versions`)).status, 200);
       }
+      // Matched against the method too: only the PUT of that URL fails.
+      await setHomeserverFaults(info, { blockPath: '^PUT /_matrix/client/v3/account/whoami' });
+      const get = await request(`${info.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+        headers: auth,
+      });
+      assert.equal(get.status, 200);
+      const put = await request(`${info.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+        method: 'PUT',
+        headers: auth,
+      });
+      assert.equal(put.status, 502);
     } finally {
       await setHomeserverFaults(info, { blockPath: '', dropMode: 'reset' });
     }
