@@ -2,7 +2,7 @@ import { ClientEvent, type MatrixClient, type Room } from 'matrix-js-sdk/lib/mat
 import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
-import { matrixErrorInfo } from './matrix-errors.js';
+import { isWorthRetrying } from './matrix-errors.js';
 
 /** The to-device event type per-participant media keys travel in. */
 export const CALL_KEYS_EVENT = 'io.element.call.encryption_keys';
@@ -45,13 +45,6 @@ export function logKeyDelivery(
 /** Tries of one key message: about 15 s in all, well before a peer's tile gives up on us. */
 const KEY_SEND_RETRIES = 4;
 
-/** A refusal that the same request will get again (a rate limit is worth waiting out). */
-function isPermanent(error: unknown): boolean {
-  const { status, errcode } = matrixErrorInfo(error);
-  if (errcode === 'M_LIMIT_EXCEEDED' || status === 429) return false;
-  return status !== undefined && status >= 400 && status < 500;
-}
-
 function wrapKeySends(client: MatrixClient, log: DiagnosticsLog): void {
   const send = client.encryptAndSendToDevice.bind(client);
   client.encryptAndSendToDevice = async (type, devices, payload) => {
@@ -62,7 +55,7 @@ function wrapKeySends(client: MatrixClient, log: DiagnosticsLog): void {
         retries: KEY_SEND_RETRIES,
         minTimeout: 1000,
         maxTimeout: 6000,
-        shouldRetry: ({ error }) => !isPermanent(error),
+        shouldRetry: ({ error }) => isWorthRetrying(error),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (retriesLeft > 0)
             log.warn('keys', 'sending a media key failed; trying again', {

@@ -13,6 +13,16 @@ export function matrixErrorInfo(error: unknown): { status?: number; errcode?: st
   return { status: typeof e.httpStatus === 'number' ? e.httpStatus : undefined, errcode };
 }
 
+/**
+ * Whether trying the same request again may work: no answer, a 5xx or a rate limit. Any
+ * other 4xx refuses it again.
+ */
+export function isWorthRetrying(error: unknown): boolean {
+  const { status, errcode } = matrixErrorInfo(error);
+  if (errcode === 'M_LIMIT_EXCEEDED' || status === 429) return true;
+  return status === undefined || status >= 500;
+}
+
 /** Network-level failure: the request never got an HTTP answer. */
 export function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -37,6 +47,9 @@ export function mapMatrixError(
   const { status, errcode } = matrixErrorInfo(error);
   if (errcode === 'M_UNKNOWN_TOKEN' || status === 401) return MatrixCallError.unknownToken(error);
   if (isNetworkError(error)) return MatrixCallError.homeserverUnreachable(homeserver, error);
+  // A gateway in front of the homeserver answering for it: the homeserver is not reached.
+  if (status === 502 || status === 503 || status === 504)
+    return MatrixCallError.homeserverUnreachable(homeserver, error);
   if (isNotMatrix(error, status, errcode)) return MatrixCallError.notAHomeserver(homeserver, error);
   return fallback(error);
 }

@@ -1,7 +1,8 @@
+import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { anySignal, describe } from './discovery.js';
 import { MatrixCallError, STALLED_ANSWER, type HttpErrorDetails } from './errors.js';
-import { mapMatrixError } from './matrix-errors.js';
+import { isWorthRetrying, mapMatrixError } from './matrix-errors.js';
 import { hashedRtcIdentity } from './membership.js';
 
 /** What `/_matrix/client/v3/user/{userId}/openid/request_token` returns. */
@@ -152,9 +153,25 @@ async function requestGrant(
   };
 }
 
+/** Tries of the OpenID request: a lossy homeserver's 504 or reset should not end the call. */
+const OPENID_RETRIES = 3;
+
 async function openIdToken(input: SfuAuthInput): Promise<OpenIdToken> {
   try {
-    const token = await input.getOpenIdToken();
+    const token = await pRetry(() => input.getOpenIdToken(), {
+      retries: OPENID_RETRIES,
+      minTimeout: 500,
+      maxTimeout: 2000,
+      signal: input.signal,
+      shouldRetry: ({ error }) => isWorthRetrying(error) && !input.signal?.aborted,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0)
+          input.log.warn('auth', 'OpenID token request failed; trying again', {
+            attempt: attemptNumber,
+            error: describe(error),
+          });
+      },
+    });
     input.log.addSecret(token.access_token);
     return token;
   } catch (error) {
