@@ -44,31 +44,77 @@ export function logKeyDelivery(
 
 /** Tries of one key message: about 15 s in all, well before a peer's tile gives up on us. */
 const KEY_SEND_RETRIES = 4;
+/** Waits for a device we don't know yet (a /sync and a /keys/query away): about 30 s in all. */
+const UNKNOWN_DEVICE_WAITS_MS = [1000, 2000, 3000, 4000, 5000, 5000, 5000, 5000];
+
+type Device = { userId: string; deviceId: string };
+
+/**
+ * The devices our crypto has no keys for yet. matrix-js-sdk skips them with only a console
+ * warning, and counts the key as shared: a person who joins from a new device can be in
+ * the call before our /sync has told us of that device.
+ */
+async function unknownDevices(client: MatrixClient, devices: Device[]): Promise<Device[]> {
+  const crypto = client.getCrypto();
+  if (!crypto) return [];
+  try {
+    const users = [...new Set(devices.map((d) => d.userId))];
+    const known = await crypto.getUserDeviceInfo(users, true);
+    return devices.filter((d) => !known.get(d.userId)?.has(d.deviceId));
+  } catch {
+    return [];
+  }
+}
 
 function wrapKeySends(client: MatrixClient, log: DiagnosticsLog): void {
   const send = client.encryptAndSendToDevice.bind(client);
   client.encryptAndSendToDevice = async (type, devices, payload) => {
     if (type !== CALL_KEYS_EVENT) return send(type, devices, payload);
     const keyIndex = (payload as { keys?: { index?: number } }).keys?.index ?? null;
-    try {
-      await pRetry(() => send(type, devices, payload), {
-        retries: KEY_SEND_RETRIES,
-        minTimeout: 1000,
-        maxTimeout: 6000,
-        shouldRetry: ({ error }) => isWorthRetrying(error),
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (retriesLeft > 0)
-            log.warn('keys', 'sending a media key failed; trying again', {
-              keyIndex,
-              attempt: attemptNumber,
-              error: describe(error),
-            });
-        },
+    const sendTrying = async (to: Device[]) => {
+      try {
+        await pRetry(() => send(type, to, payload), {
+          retries: KEY_SEND_RETRIES,
+          minTimeout: 1000,
+          maxTimeout: 6000,
+          shouldRetry: ({ error }) => isWorthRetrying(error),
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            if (retriesLeft > 0)
+              log.warn('keys', 'sending a media key failed; trying again', {
+                keyIndex,
+                attempt: attemptNumber,
+                error: describe(error),
+              });
+          },
+        });
+        log.info('keys', 'key message sent (to-device)', { keyIndex, devices: to.length });
+      } catch (error) {
+        log.error('keys', 'sending a media key failed', { keyIndex, error: describe(error) });
+        throw error;
+      }
+    };
+    const unknown = await unknownDevices(client, devices);
+    if (unknown.length > 0) void sendWhenKnown(unknown);
+    const ready = devices.filter((d) => !unknown.includes(d));
+    if (ready.length > 0) await sendTrying(ready);
+
+    async function sendWhenKnown(waiting: Device[]): Promise<void> {
+      log.info('keys', 'waiting to learn of a device before sending it our key', {
+        keyIndex,
+        devices: waiting.length,
       });
-      log.info('keys', 'key message sent (to-device)', { keyIndex, devices: devices.length });
-    } catch (error) {
-      log.error('keys', 'sending a media key failed', { keyIndex, error: describe(error) });
-      throw error;
+      for (const ms of UNKNOWN_DEVICE_WAITS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        const still = await unknownDevices(client, waiting);
+        const known = waiting.filter((d) => !still.includes(d));
+        if (known.length > 0) await sendTrying(known).catch(() => undefined);
+        waiting = still;
+        if (waiting.length === 0) return;
+      }
+      log.warn('keys', 'a device in the call never became known: it has no key of ours', {
+        keyIndex,
+        devices: waiting.length,
+      });
     }
   };
 }
