@@ -593,7 +593,8 @@ export class Participant {
     const button = this.p.locator('matrix-call [part~="join-button"]');
     await button.waitFor({ state: 'visible', timeout: 10_000 });
     const at = Date.now();
-    await button.click({ timeout: 10_000 });
+    // No navigation follows; waiting for one stalls on a starved renderer (6 browsers, 2 cores).
+    await button.click({ timeout: 10_000, noWaitAfter: true });
     return at;
   }
 
@@ -604,7 +605,7 @@ export class Participant {
   }
 
   async control(part: string): Promise<void> {
-    await this.p.locator(`matrix-call call-controls [part~="${part}"]`).click({ timeout: 10_000 });
+    await this.p.locator(`matrix-call call-controls [part~="${part}"]`).click({ timeout: 10_000, noWaitAfter: true });
   }
 
   async leave(): Promise<number> {
