@@ -605,7 +605,9 @@ export class Participant {
   }
 
   async control(part: string): Promise<void> {
-    await this.p.locator(`matrix-call call-controls [part~="${part}"]`).click({ timeout: 10_000, noWaitAfter: true });
+    await this.p
+      .locator(`matrix-call call-controls [part~="${part}"]`)
+      .click({ timeout: 10_000, noWaitAfter: true });
   }
 
   async leave(): Promise<number> {
