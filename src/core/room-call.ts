@@ -37,14 +37,6 @@ const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
  * than the rotation grace period (10 s) see the others this much later.
  */
 const USE_KEY_DELAY_MS = 3000;
-/**
- * A joiner gets our current media key at once instead of waiting for a rotation: with
- * matrix-js-sdk's 10 s, joining a call older than that meant waiting `USE_KEY_DELAY_MS`
- * for every other member's new key. Leavers still make us rotate: someone who left can't
- * decrypt what follows. What this gives up: a joiner could decrypt media sent since the
- * last rotation, if the SFU recorded and handed it over (README threat model).
- */
-const KEY_ROTATION_ON_JOIN_AFTER_MS = Number.POSITIVE_INFINITY;
 
 export const RoomCallEvent = {
   /** Who is in the call changed. */
@@ -196,7 +188,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
           HOMESERVER_OUTAGE_TOLERANCE_MS / (timing.networkErrorRetryMs ?? NETWORK_RETRY_MS),
         ),
         useKeyDelay: timing.useKeyDelayMs ?? USE_KEY_DELAY_MS,
-        keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs ?? KEY_ROTATION_ON_JOIN_AFTER_MS,
+        keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
       },
     );
     await withTimeout(confirmed, JOIN_CONFIRM_TIMEOUT_MS, signal, () =>

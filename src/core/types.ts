@@ -248,7 +248,6 @@ export interface MembershipTiming {
   membershipEventExpiryMs?: number;
   networkErrorRetryMs?: number;
   useKeyDelayMs?: number;
-  /** A joiner makes us rotate our key only if it is older than this; default never. */
   keyRotationGracePeriodMs?: number;
 }
 
