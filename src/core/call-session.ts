@@ -6,6 +6,7 @@ import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
 import { routeLivekitLogs } from './livekit-logs.js';
 import { LocalMedia } from './local-media.js';
+import { notificationTypeFor } from './notifications.js';
 import {
   openMatrixSession,
   resolveRoom,
@@ -91,6 +92,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     this.#media = new LocalMedia({
       log: this.diagnostics,
       onChange: () => {
+        this.#syncIntent();
         this.#changed();
         this.emit(CallSessionEvent.LocalMediaChanged, this.#media.state);
       },
@@ -298,8 +300,11 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
               roomId: room.roomId,
               memberId: ownMemberId(matrix),
               encryption: encryption.mode,
-              intent: this.options.intent ?? 'video',
-              notify: this.options.notify,
+              intent: this.#intent(),
+              notify:
+                this.options.notify === 'auto'
+                  ? notificationTypeFor(matrix.client, room.roomId)
+                  : this.options.notify,
               timing: this.options.membershipTiming ?? {},
             },
             signal,
@@ -326,6 +331,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       await membership;
 
       this.#setPhase(CallPhase.Connected);
+      this.#syncIntent(); // the camera may have changed while we joined
       this.#phaseTimings = undefined;
       encryption.watchDecoding();
       connections.followRemoteSfus();
@@ -491,6 +497,15 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   }
 
   // ——— Media controls —————————————————————————————————————————————
+
+  /** `m.call.intent` follows the camera, as Element Call's does: Element Web shows voice or video from it. */
+  #intent(): 'audio' | 'video' {
+    return this.#media.state.cameraEnabled ? 'video' : 'audio';
+  }
+
+  #syncIntent(): void {
+    if (this.#isInCall()) this.parts?.roomCall.setIntent(this.#intent());
+  }
 
   async setMicrophoneEnabled(enabled: boolean): Promise<void> {
     await this.#mediaCommand(() => this.#media.setMicrophoneEnabled(enabled));

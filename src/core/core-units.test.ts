@@ -17,7 +17,7 @@ import {
   readMembership,
   readMemberships,
 } from './membership.js';
-import { parseIncomingNotification } from './notifications.js';
+import { notificationTypeFor, parseIncomingNotification } from './notifications.js';
 import { handOverDelayedLeave, parseErrorEnvelope, readJwtClaims } from './sfu-auth.js';
 
 describe('discovery parsing', () => {
@@ -442,5 +442,31 @@ describe('call notifications', () => {
       now,
     );
     assert.equal(skewed?.expiresAt, now + 30_000);
+  });
+
+  it('rings in a direct chat and notifies elsewhere, whatever m.direct holds', () => {
+    const withDirect = (content: unknown) => ({
+      getAccountData: () => ({ getContent: () => content }) as never,
+    });
+    assert.equal(
+      notificationTypeFor(withDirect({ '@bob:hs': ['!a:hs', '!dm:hs'] }), '!dm:hs'),
+      'ring',
+    );
+    assert.equal(
+      notificationTypeFor(withDirect({ '@bob:hs': ['!a:hs'] }), '!dm:hs'),
+      'notification',
+    );
+    assert.equal(
+      notificationTypeFor({ getAccountData: () => undefined }, '!dm:hs'),
+      'notification',
+    );
+    for (const hostile of [null, 'x', { '@bob:hs': '!dm:hs' }, { '@bob:hs': [{}, 5] }])
+      assert.equal(notificationTypeFor(withDirect(hostile), '!dm:hs'), 'notification');
+    const throwing = {
+      getAccountData: () => {
+        throw new Error('no store');
+      },
+    };
+    assert.equal(notificationTypeFor(throwing, '!dm:hs'), 'notification');
   });
 });

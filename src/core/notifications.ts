@@ -1,4 +1,9 @@
-import type { MatrixEvent, Room } from 'matrix-js-sdk/lib/matrix.js';
+import {
+  EventType,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+} from 'matrix-js-sdk/lib/matrix.js';
 import type { IncomingCallNotification } from './types.js';
 
 /** MSC4075 call notification, as matrix-js-sdk and Element Call send it today. */
@@ -56,4 +61,24 @@ export function parseIncomingNotification(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a call we start sends, as Element Web asks Element Call to: a ring in a direct chat
+ * (the room is in our `m.direct` account data), a notification in any other room.
+ */
+export function notificationTypeFor(
+  client: Pick<MatrixClient, 'getAccountData'>,
+  roomId: string,
+): 'ring' | 'notification' {
+  try {
+    const direct: unknown = client.getAccountData(EventType.Direct)?.getContent();
+    if (direct && typeof direct === 'object') {
+      for (const rooms of Object.values(direct as Record<string, unknown>))
+        if (Array.isArray(rooms) && rooms.includes(roomId)) return 'ring';
+    }
+  } catch {
+    // unreadable account data: not a direct chat
+  }
+  return 'notification';
 }

@@ -85,6 +85,8 @@ const NETWORK_RETRY_MS = 3000;
 export class RoomCall extends TypedEmitter<RoomCallEventMap> {
   #list: readonly MemberInfo[] = [];
   #joined = false;
+  /** The intent we last asked for: js-sdk compares with the echoed membership, which lags. */
+  #intent: 'audio' | 'video' | undefined;
   readonly #undo: () => void;
 
   constructor(private readonly options: RoomCallOptions) {
@@ -168,6 +170,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
       sfu: own.serviceUrl,
     });
     const { timing } = own;
+    this.#intent = own.intent;
     rtc.joinRTCSession(
       { userId, deviceId, memberId: own.memberId },
       [],
@@ -198,6 +201,17 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     );
     this.#joined = true;
     log.info('membership', 'membership visible in room state');
+  }
+
+  /** Re-sends our membership with another `m.call.intent`; nothing if it is the same. */
+  setIntent(intent: 'audio' | 'video'): void {
+    const { rtc, log } = this.options;
+    if (!this.#joined || !rtc.isJoined() || intent === this.#intent) return;
+    this.#intent = intent;
+    log.info('membership', `call intent now ${intent}`);
+    rtc.updateCallIntent(intent).catch((error: unknown) => {
+      log.warn('membership', 'could not update the call intent', { error: describe(error) });
+    });
   }
 
   /**

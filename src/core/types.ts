@@ -261,8 +261,12 @@ export interface CallSessionOptions {
   livekitServiceUrl?: string;
   /** The call's intent; an audio call starts with the camera off. */
   intent?: 'audio' | 'video';
-  /** Send this notification when we are the first to join. */
-  notify?: 'ring' | 'notification';
+  /**
+   * Ring or notify the room's members when we are the first to join. `'auto'` does what
+   * Element Web asks Element Call to do: ring in a direct chat, notify anywhere else.
+   * Unset, nothing is sent.
+   */
+  notify?: 'ring' | 'notification' | 'auto';
   /** Where the LiveKit E2EE worker lives, if not next to the code (CSP `worker-src`). */
   e2eeWorkerUrl?: string | URL;
   /** Display name to set on the Matrix profile for this room call. */

@@ -210,6 +210,29 @@ describe('<matrix-call>', () => {
       });
     });
 
+    it('starting a call notifies by default, as Element Web starts Element Call; none opts out', async () => {
+      const credentials = {
+        homeserver: 'https://hs',
+        userId: '@u:hs',
+        deviceId: 'D',
+        accessToken: 't',
+      };
+      const created = recordSessionOptions();
+      const byDefault = await mount(
+        undefined,
+        html`<matrix-call room="!r:hs" .credentials=${credentials}></matrix-call>`,
+      );
+      await until(() => byDefault.view === 'lobby', 'lobby');
+      assert.equal(created[0]?.notify, 'auto', 'ring in a direct chat, notify elsewhere');
+      byDefault.remove();
+      const quiet = await mount(
+        undefined,
+        html`<matrix-call room="!r:hs" notify="none" .credentials=${credentials}></matrix-call>`,
+      );
+      await until(() => quiet.view === 'lobby', 'lobby');
+      assert.isUndefined(created[1]?.notify, 'notify="none" sends nothing');
+    });
+
     it('rings only when starting a call', async () => {
       const created = recordSessionOptions();
       const el = await mount(

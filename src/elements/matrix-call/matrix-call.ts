@@ -178,8 +178,12 @@ export class MatrixCallElement extends LitElement {
   /** URL of the MatrixRTC auth service (lk-jwt-service) to use instead of the one the homeserver advertises. */
   @property({ attribute: 'livekit-service-url' }) livekitServiceUrl = '';
 
-  /** When starting a call nobody is in yet, ring (`ring`) or notify (`notification`) the room's members. */
-  @property() notify: '' | 'ring' | 'notification' = '';
+  /**
+   * When a `start-*` intent starts a call nobody is in yet: ring (`ring`) or notify
+   * (`notification`) the room's members, or send nothing (`none`). By default, as Element Web
+   * starts Element Call: a ring in a direct chat, a notification in other rooms.
+   */
+  @property() notify: '' | 'ring' | 'notification' | 'none' = '';
 
   /** A started `MatrixClient` (with Rust crypto) to use. */
   @property({ attribute: false }) client?: MatrixClient;

@@ -16,7 +16,7 @@ export interface SessionInputs {
   room: string;
   password: string;
   intent: string;
-  notify: '' | 'ring' | 'notification';
+  notify: '' | 'ring' | 'notification' | 'none';
   livekitServiceUrl: string;
   e2eeWorkerUrl?: string | URL;
 }
@@ -78,7 +78,7 @@ export function sessionOptions(i: SessionInputs, form: SignInForm): CallSessionO
   if (media === 'audio') options.media = { cameraEnabled: false };
   if (i.password) options.password = i.password;
   if (i.livekitServiceUrl) options.livekitServiceUrl = i.livekitServiceUrl;
-  if (i.notify && verb !== 'join') options.notify = i.notify;
+  if (verb !== 'join' && i.notify !== 'none') options.notify = i.notify || 'auto';
   if (i.e2eeWorkerUrl) options.e2eeWorkerUrl = i.e2eeWorkerUrl;
   return options;
 }
