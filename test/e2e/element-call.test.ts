@@ -186,6 +186,27 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     ).length;
   }
 
+  /** The `m.call.intent` of `of`'s live membership, as room state has it. */
+  async function intentOf(room: string, viewer: ProvisionedUser, of: ProvisionedUser) {
+    const own = (await stateOf(room, viewer)).find(
+      (e) =>
+        e.type === 'org.matrix.msc3401.call.member' &&
+        e.sender === of.userId &&
+        Object.keys(e.content).length > 0,
+    );
+    return own?.content['m.call.intent'];
+  }
+
+  /** Waits until `of`'s membership says `intent`. */
+  async function intentBecomes(of: Anyone, intent: 'audio' | 'video'): Promise<void> {
+    const [viewer, who] = [mcBlue.user, of.user];
+    if (!viewer || !who) throw new Error('nobody signed in');
+    await waitFor(
+      `${of.label}'s membership to say m.call.intent ${intent}`,
+      async () => (await intentOf(roomA, viewer, who)) === intent,
+    );
+  }
+
   // ── Call A: Element Call first, then <matrix-call>; later scenarios reuse the call. ──
   let roomA = '';
 
@@ -285,12 +306,15 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
       5000,
       100,
     );
-    // Cameras off and on again, each side.
+    // Cameras off and on again, each side; each membership's m.call.intent follows its camera
+    // (Element Web shows a voice or video call from the consensus of these).
     await mcBlue.watch(erin, 'placeholder');
     await ecRed.control('incall_videomute');
     await mcBlue.seenAt(erin, 'placeholder', 5000);
+    await intentBecomes(ecRed, 'audio');
     await ecRed.control('incall_videomute');
     await mcBlue.seesVideoOf(ecRed);
+    await intentBecomes(ecRed, 'video');
     await mcBlue.control('camera-button');
     await waitFor(
       "Element Call to show Bob's avatar instead of video",
@@ -298,8 +322,10 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
       5000,
       100,
     );
+    await intentBecomes(mcBlue, 'audio');
     await mcBlue.control('camera-button');
     await ecRed.seesVideoOf(mcBlue);
+    await intentBecomes(mcBlue, 'video');
     // Element Call told its host about each change (io.element.device_mute).
     const mutes = (await ecRed.records()).filter(
       (r) => 'action' in r && r.action === 'io.element.device_mute' && r.at >= muted,
@@ -486,7 +512,7 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     await done(mcBlue, mcGreen, ecRed);
   });
 
-  void it('8. Element Call in matrix_2_0 mode (sticky rtc.member, /get_token): both decode', async () => {
+  void it('10. Element Call in matrix_2_0 mode (sticky rtc.member, /get_token): both decode', async () => {
     const [eve, ben] = await Promise.all([run.user('Esme'), run.user('Bram')]);
     const room = await run.room(eve, [ben], { encrypted: true });
     await Promise.all([ecRed.open(eve, room, { mode: 'matrix2' }), mcBlue.open(ben, room)]);
@@ -503,6 +529,46 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     );
     assert.ok(sticky, 'Element Call sent a sticky org.matrix.msc4143.rtc.member');
     await done(ecRed, mcBlue);
+  });
+
+  void it("9. call notifications: Element Call's shows in our lobby, ours has the shape of Element Call's", async () => {
+    const NOTIFICATION = 'org.matrix.msc4075.rtc.notification';
+    /** Decrypted notifications in the room, as Element Call's host client sees them. */
+    const notifications = () =>
+      ecRed.p.evaluate((type) => window.__host.events(type), NOTIFICATION);
+    // Element Call starts the call while Bob waits in our lobby: our ring banner names it.
+    await setup([
+      [ecRed, 'Nell'],
+      [mcBlue, 'Ned'],
+    ]);
+    await ecRed.join();
+    const banner = mcBlue.p.locator('matrix-call [part~="ring"]');
+    await banner.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await banner.textContent()) ?? '', /Nell started a call/);
+    const nell = ecRed.user?.userId;
+    const theirs = (await notifications()).find((e) => e.sender === nell);
+    assert.ok(theirs, 'Element Call sent a notification');
+    await done(ecRed, mcBlue);
+    // We start one (no `notify` set: a start-* intent notifies, as Element Call does).
+    await setup([
+      [mcBlue, 'Nora'],
+      [ecRed, 'Noel'],
+    ]);
+    await mcBlue.join();
+    const nora = mcBlue.user?.userId;
+    const ours = await waitFor(
+      'our notification to reach the host',
+      async () => (await notifications()).find((e) => e.sender === nora),
+      20_000,
+    );
+    const [a, b] = [theirs.content, ours.content] as Record<string, unknown>[];
+    if (!a || !b) throw new Error('no content');
+    for (const [key, value] of Object.entries(a))
+      assert.equal(typeof b[key], typeof value, `our ${key} is a ${typeof value} as theirs`);
+    for (const key of ['notification_type', 'm.mentions', 'lifetime', 'm.call.intent'])
+      assert.deepEqual(b[key], a[key], `our ${key} equals Element Call's`);
+    assert.equal((b['m.relates_to'] as { rel_type?: string }).rel_type, 'm.reference');
+    await done(mcBlue, ecRed);
   });
 
   void it('wire: what each side sent, written for FINDINGS.md; no secret in any log', () => {
