@@ -81,7 +81,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
   });
   const ownIdentity = `${userId}:${deviceId}`;
-  const provenance = new KeyProvenance(client, room.roomId, log);
+  const provenance = new KeyProvenance(client, room.roomId, log, matrix.widget);
   const encryption = new MediaEncryption({
     mode,
     password: options.password,
@@ -107,7 +107,10 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     delayMs: () => options.membershipTiming?.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
     log,
   });
-  const orphanLeaves = new OrphanLeaves({ rtc, matrix, roomId: room.roomId, log });
+  // Listing our delayed events takes our access token, which a widget never has.
+  const orphanLeaves = matrix.widget
+    ? undefined
+    : new OrphanLeaves({ rtc, matrix, roomId: room.roomId, log });
   const homeserverLink = new HomeserverLink(client, log);
   const onSfu = (id: string) => connections.remoteMedia().has(id);
   const grace = new MemberGrace({
@@ -171,7 +174,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     dispose() {
       stopKeyLog();
       leaveDelegation.dispose();
-      orphanLeaves.dispose();
+      orphanLeaves?.dispose();
       homeserverLink.dispose();
       provenance.dispose();
       grace.dispose();

@@ -270,10 +270,10 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       if (encryption.mode !== 'none' && !isE2EESupported()) throw MatrixCallError.e2eeUnsupported();
 
       this.#setPhase(CallPhase.Discovering);
-      const renamed = profiles.setOwnName(
-        matrix.userId,
-        options.displayName ?? this.options.displayName,
-      );
+      // In a widget the host keeps our profile, and may not let us change it.
+      const renamed = matrix.widget
+        ? Promise.resolve()
+        : profiles.setOwnName(matrix.userId, options.displayName ?? this.options.displayName);
       this.#transport ??= this.#discover();
       const transport = await this.#transport.catch((error: unknown) => {
         this.#transport = undefined; // a later retry rediscovers

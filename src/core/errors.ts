@@ -22,6 +22,7 @@ export type CallErrorReason =
   | 'media-device-not-found'
   | 'media-device-failed'
   | 'e2ee-unsupported'
+  | 'widget-capability-denied'
   | 'aborted'
   | 'unknown';
 
@@ -56,6 +57,7 @@ const defaultAudience: Partial<Record<CallErrorReason, CallErrorAudience>> = {
   'sfu-room-creation-restricted': 'admin',
   'membership-forbidden': 'admin',
   'crypto-init-failed': 'admin',
+  'widget-capability-denied': 'admin',
 };
 
 /** Reasons worth offering a retry for: the same action may work a moment later. */
@@ -271,6 +273,16 @@ export class MatrixCallError extends Error {
       cause,
       hint: 'Another application may be using it. Close it or pick another device.',
     });
+  }
+
+  static widgetCapabilityDenied(refused: readonly string[]): MatrixCallError {
+    return new MatrixCallError(
+      'widget-capability-denied',
+      `The app hosting this call did not allow ${refused.join(', ')}.`,
+      {
+        hint: 'The widget host (for example Element Web) must grant the call widget delayed events (MSC4157) and to-device messages (MSC3819); allow them for this widget, or update the host.',
+      },
+    );
   }
 
   static e2eeUnsupported(): MatrixCallError {

@@ -1,4 +1,4 @@
-import { ClientEvent, type MatrixClient } from 'matrix-js-sdk/lib/matrix.js';
+import { ClientEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk/lib/matrix.js';
 import type { ReceivedToDeviceMessage } from 'matrix-js-sdk/lib/sync-accumulator.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 
@@ -19,36 +19,70 @@ export class KeyProvenance {
   readonly #seen = new Map<string, KeyOrigin>();
   readonly #undo: () => void;
 
-  constructor(client: MatrixClient, roomId: string, log: DiagnosticsLog) {
-    const onMessage = ({ message, encryptionInfo }: ReceivedToDeviceMessage) => {
-      if (message.type !== KEYS_EVENT) return;
-      const content = message.content as {
-        room_id?: unknown;
-        keys?: { key?: unknown; index?: unknown };
-        member?: { claimed_device_id?: unknown };
+  /**
+   * `viaHost`: a widget's client, whose host decrypted the message and says only whether it
+   * was encrypted (the host checked the device; we cannot).
+   */
+  constructor(client: MatrixClient, roomId: string, log: DiagnosticsLog, viaHost = false) {
+    if (viaHost) {
+      const onEvent = (event: MatrixEvent) => {
+        this.#record(
+          {
+            type: event.getType(),
+            sender: event.getSender() ?? '',
+            content: event.getContent(),
+          },
+          event.isEncrypted() ? 'host' : undefined,
+          roomId,
+          log,
+        );
       };
-      if (content.room_id !== roomId) return;
-      const { key, index } = content.keys ?? {};
-      if (typeof key !== 'string' || typeof index !== 'number') return;
-      const device = content.member?.claimed_device_id;
-      const fromClaimedDevice =
-        !!encryptionInfo &&
-        encryptionInfo.sender === message.sender &&
-        (encryptionInfo.senderDevice === undefined || encryptionInfo.senderDevice === device);
-      const id = entryId(base64Bytes(key), index);
-      if (!id) return;
-      if (!fromClaimedDevice)
-        log.warn('keys', 'a media key came in clear or from another device; it will not count', {
-          sender: message.sender,
-          claimedDevice: typeof device === 'string' ? device : null,
-          keyIndex: index,
-          olm: !!encryptionInfo,
-        });
-      if (this.#seen.get(id) !== 'olm') this.#seen.set(id, fromClaimedDevice ? 'olm' : 'forged');
-      if (this.#seen.size > CAPACITY) this.#seen.delete(this.#seen.keys().next().value ?? '');
+      // The widget client emits only this (deprecated) event, as matrix-js-sdk's key transport reads.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      client.on(ClientEvent.ToDeviceEvent, onEvent);
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      this.#undo = () => client.off(ClientEvent.ToDeviceEvent, onEvent);
+      return;
+    }
+    const onMessage = ({ message, encryptionInfo }: ReceivedToDeviceMessage) => {
+      this.#record(message, encryptionInfo ?? undefined, roomId, log);
     };
     client.on(ClientEvent.ReceivedToDeviceMessage, onMessage);
     this.#undo = () => client.off(ClientEvent.ReceivedToDeviceMessage, onMessage);
+  }
+
+  #record(
+    message: { type: string; sender: string; content: unknown },
+    encryptionInfo: { sender: string; senderDevice?: string } | 'host' | undefined,
+    roomId: string,
+    log: DiagnosticsLog,
+  ): void {
+    if (message.type !== KEYS_EVENT) return;
+    const content = message.content as {
+      room_id?: unknown;
+      keys?: { key?: unknown; index?: unknown };
+      member?: { claimed_device_id?: unknown };
+    };
+    if (content.room_id !== roomId) return;
+    const { key, index } = content.keys ?? {};
+    if (typeof key !== 'string' || typeof index !== 'number') return;
+    const device = content.member?.claimed_device_id;
+    const fromClaimedDevice =
+      encryptionInfo === 'host' ||
+      (!!encryptionInfo &&
+        encryptionInfo.sender === message.sender &&
+        (encryptionInfo.senderDevice === undefined || encryptionInfo.senderDevice === device));
+    const id = entryId(base64Bytes(key), index);
+    if (!id) return;
+    if (!fromClaimedDevice)
+      log.warn('keys', 'a media key came in clear or from another device; it will not count', {
+        sender: message.sender,
+        claimedDevice: typeof device === 'string' ? device : null,
+        keyIndex: index,
+        olm: !!encryptionInfo,
+      });
+    if (this.#seen.get(id) !== 'olm') this.#seen.set(id, fromClaimedDevice ? 'olm' : 'forged');
+    if (this.#seen.size > CAPACITY) this.#seen.delete(this.#seen.keys().next().value ?? '');
   }
 
   /** `forged` for a key that only ever came in clear, or from a device other than the one it names. */

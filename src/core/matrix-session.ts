@@ -13,9 +13,12 @@ import { describe } from './discovery.js';
 import { MatrixCallError } from './errors.js';
 import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
 import type { MatrixCredentials, SessionSource } from './types.js';
+import { startWidgetClient } from './widget-session.js';
 
 export interface MatrixSession {
   client: MatrixClient;
+  /** A widget host's client: it keeps the crypto, and we have no access token. */
+  widget: boolean;
   /** We created the client, so we stop it on dispose. */
   owned: boolean;
   homeserver: string;
@@ -268,7 +271,20 @@ export async function openMatrixSession(
       );
     }
     log.info('matrix', 'using the page’s Matrix client', { userId, deviceId });
-    return { client, owned: false, homeserver: client.getHomeserverUrl(), userId, deviceId };
+    return {
+      client,
+      widget: false,
+      owned: false,
+      homeserver: client.getHomeserverUrl(),
+      userId,
+      deviceId,
+    };
+  }
+  if (source.kind === 'widget') {
+    const { userId, deviceId, baseUrl } = source.widget;
+    const homeserver = checkHomeserver(baseUrl);
+    const client = await startWidgetClient(source.widget, log, signal);
+    return { client, widget: true, owned: true, homeserver, userId, deviceId };
   }
   const creds =
     source.kind === 'credentials' ? source.credentials : await passwordLogin(source, log, debug);
@@ -277,6 +293,7 @@ export async function openMatrixSession(
   const client = await startOwnedClient(creds, log, signal);
   return {
     client,
+    widget: false,
     owned: true,
     homeserver: checkHomeserver(creds.homeserver),
     userId: creds.userId,

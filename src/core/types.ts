@@ -1,4 +1,5 @@
 import type { MatrixClient } from 'matrix-js-sdk';
+import type { WidgetApi } from 'matrix-widget-api';
 import type { MatrixCallError } from './errors.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 
@@ -234,11 +235,26 @@ export interface PasswordLogin {
   deviceDisplayName?: string;
 }
 
+/**
+ * A call inside a widget host (Element Web, or any client that hosts Element Call): the host
+ * keeps the login and the crypto, and we reach Matrix through the widget API.
+ */
+export interface WidgetSource {
+  /** matrix-widget-api's `WidgetApi` to the host, not started yet. */
+  api: WidgetApi;
+  roomId: string;
+  userId: string;
+  deviceId: string;
+  /** The homeserver's client API base URL (for media and `.well-known`; no token goes there). */
+  baseUrl: string;
+}
+
 /** How the core gets a Matrix session. */
 export type SessionSource =
   | { kind: 'client'; client: MatrixClient }
   | { kind: 'credentials'; credentials: MatrixCredentials }
-  | { kind: 'password'; login: PasswordLogin };
+  | { kind: 'password'; login: PasswordLogin }
+  | { kind: 'widget'; widget: WidgetSource };
 
 /** Membership timing knobs, passed through to matrix-js-sdk (tests shorten them). */
 export interface MembershipTiming {

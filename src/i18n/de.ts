@@ -91,6 +91,7 @@ const de: CallStrings = {
   'error-login-failed': 'Anmeldung fehlgeschlagen',
   'error-room-not-found': 'Raum nicht gefunden',
   'error-not-in-room': 'Du bist nicht in diesem Raum',
+  'error-widget-capability-denied': 'Die umgebende App erlaubt diesen Anruf nicht',
   'error-crypto-init-failed': 'Verschlüsselung konnte nicht starten',
   'error-no-rtc-transport': 'Kein Anrufserver eingerichtet',
   'error-jwt-fetch-failed': 'Der Anrufserver hat den Zutritt verweigert',

@@ -26,6 +26,7 @@ export const enRare = {
   'error-login-failed': 'Sign-in failed',
   'error-room-not-found': 'Room not found',
   'error-not-in-room': 'You are not in this room',
+  'error-widget-capability-denied': 'The app around this call does not allow it',
   'error-crypto-init-failed': 'Encryption could not start',
   'error-no-rtc-transport': 'No call server is set up',
   'error-jwt-fetch-failed': 'The call server refused to let you in',
