@@ -6,7 +6,7 @@ import esbuild from 'rollup-plugin-esbuild';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
 import { minifyTemplates } from './scripts/rollup-plugin-minify-templates.mjs';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
 
 // `MC_BUILD=cdn` builds only the CDN bundle (what `npm start` and the e2e suite serve).
@@ -18,6 +18,20 @@ for (const dir of targets) rmSync(dir, { recursive: true, force: true });
 
 const peers = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 const isPeer = (id) => peers.some((p) => id === p || id.startsWith(`${p}/`));
+
+/** `cdn/widget.html`, the page a widget host loads (`widget.js` beside it). */
+function widgetPage() {
+  return {
+    name: 'widget-page',
+    generateBundle() {
+      this.emitFile({
+        type: 'asset',
+        fileName: 'widget.html',
+        source: readFileSync('src/widget/widget.html', 'utf8'),
+      });
+    },
+  };
+}
 
 /** `dist/`: unbundled ESM plus declarations, for bundler users. */
 const dist = {
@@ -43,7 +57,8 @@ const dist = {
  * crypto wasm and the E2EE worker are split out and load only when a call needs them.
  */
 const cdn = {
-  input: { 'matrix-call': 'src/define.ts' },
+  // The widget page shares the elements and the engine's chunks with the entry.
+  input: { 'matrix-call': 'src/define.ts', widget: 'src/widget/widget.ts' },
   // matrix-js-sdk's index imports the widget client, which calls through matrix-widget-api never
   // make; nothing there runs on import, so unused, it is left out.
   treeshake: {
@@ -66,6 +81,7 @@ const cdn = {
     esbuild({ target: 'es2022', minify: true, tsconfig: './tsconfig.json' }),
     packageUrl(),
     importMetaAssets({ include: ['**/*.mjs', 'src/**/*.ts'] }),
+    widgetPage(),
   ],
   onwarn(warning, warn) {
     // matrix-js-sdk and its dependencies use `this` at module level and circular imports; both are harmless.

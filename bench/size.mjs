@@ -16,8 +16,11 @@ await init;
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
-/** Follows relative imports from a built file; `dynamic` decides whether import() counts. */
-function closure(entry, dynamic) {
+/**
+ * Follows relative imports from a built file; `dynamic` decides whether import() counts.
+ * Dynamic imports matching `skip` are left out (the widget client, which only widgets load).
+ */
+function closure(entry, dynamic, skip = /^$/) {
   const seen = new Set();
   const visit = (file) => {
     if (seen.has(file)) return;
@@ -26,7 +29,7 @@ function closure(entry, dynamic) {
     const [imports] = parse(code);
     for (const imp of imports) {
       if (!imp.specifier?.startsWith('.')) continue;
-      if (imp.type === 'dynamic' && !dynamic) continue;
+      if (imp.type === 'dynamic' && (!dynamic || skip.test(imp.specifier))) continue;
       visit(resolve(dirname(file), imp.specifier));
     }
   };
@@ -39,7 +42,9 @@ const raw = (files) => files.reduce((n, f) => n + readFileSync(f).length, 0);
 
 const entry = resolve('cdn/matrix-call.js');
 const beforeJoin = closure(entry, false);
-const fullCall = closure(entry, true);
+const WIDGET_ONLY = /widget-session/;
+const fullCall = closure(entry, true, WIDGET_ONLY);
+const widgetPage = closure(resolve('cdn/widget.js'), true);
 const assets = readdirSync('cdn/assets').map((f) => join('cdn/assets', f));
 const wasm = assets.filter((f) => f.endsWith('.wasm'));
 const worker = assets.filter((f) => /e2ee.*\.m?js$/.test(f));
@@ -72,6 +77,11 @@ const rows = [
     'Full call JS (entry + all chunks)',
     total(fullCall),
     `${fullCall.length} files, ${kb(raw(fullCall))} raw`,
+  ],
+  [
+    'Widget page (widget.js + all chunks)',
+    total(widgetPage),
+    `${widgetPage.length} files, ${kb(raw(widgetPage))} raw`,
   ],
   ['Crypto wasm', total(wasm), `${kb(raw(wasm))} raw`],
   ['E2EE worker', total(worker), worker.length ? `${kb(raw(worker))} raw` : 'missing'],

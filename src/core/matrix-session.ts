@@ -13,7 +13,6 @@ import { describe } from './discovery.js';
 import { MatrixCallError } from './errors.js';
 import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
 import type { MatrixCredentials, SessionSource } from './types.js';
-import { startWidgetClient } from './widget-session.js';
 
 export interface MatrixSession {
   client: MatrixClient;
@@ -283,6 +282,8 @@ export async function openMatrixSession(
   if (source.kind === 'widget') {
     const { userId, deviceId, baseUrl } = source.widget;
     const homeserver = checkHomeserver(baseUrl);
+    // Only widgets load the widget client (matrix-widget-api and matrix-js-sdk's embedded client).
+    const { startWidgetClient } = await import('./widget-session.js');
     const client = await startWidgetClient(source.widget, log, signal);
     return { client, widget: true, owned: true, homeserver, userId, deviceId };
   }

@@ -1,7 +1,8 @@
+import { RoomWidgetClient, type ICapabilities } from 'matrix-js-sdk/lib/embedded.js';
 import {
-  createRoomWidgetClient,
   EventType,
-  type ICapabilities,
+  MatrixScheduler,
+  MemoryStore,
   type MatrixClient,
 } from 'matrix-js-sdk/lib/matrix.js';
 import { MatrixCapabilities, type WidgetApi } from 'matrix-widget-api';
@@ -73,10 +74,7 @@ function requiredCapabilities(userId: string, deviceId: string): [string, string
     ],
     [MatrixCapabilities.MSC4157UpdateDelayedEvent, 'updating delayed events (MSC4157)'],
     [`org.matrix.msc3819.send.to_device:${KEYS}`, 'sending encrypted media keys (to-device)'],
-    [
-      `org.matrix.msc3819.receive.to_device:${KEYS}`,
-      'receiving encrypted media keys (to-device)',
-    ],
+    [`org.matrix.msc3819.receive.to_device:${KEYS}`, 'receiving encrypted media keys (to-device)'],
     [
       `org.matrix.msc2762.send.state_event:${CALL_MEMBER}#_${userId}_${deviceId}_m.call`,
       'sending your call membership',
@@ -99,11 +97,19 @@ export async function startWidgetClient(
       resolve();
     });
   });
-  const client = createRoomWidgetClient(
+  // matrix-js-sdk's createRoomWidgetClient, built here so this chunk alone carries the widget client.
+  const client = new RoomWidgetClient(
     api,
     widgetCapabilities(userId, deviceId),
     roomId,
-    { baseUrl, userId, deviceId, timelineSupport: true },
+    {
+      baseUrl,
+      userId,
+      deviceId,
+      timelineSupport: true,
+      store: new MemoryStore(),
+      scheduler: new MatrixScheduler(),
+    },
     // The page says "content loaded" once it is themed (Element Web shows a spinner until then).
     false,
   );

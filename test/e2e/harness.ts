@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor as poll } from '../support/wait-for.js';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page, Response } from 'playwright-core';
 import {
   deploymentOf,
   readStackInfo,
@@ -461,7 +461,7 @@ export class Participant {
    * when only another participant's view matters (several browsers share 2 cores).
    */
   async stopWatching(): Promise<void> {
-    await this.p.evaluate(() => {
+    await this.doc.evaluate(() => {
       const el = document.querySelector<HTMLElement>('matrix-call');
       if (el) el.style.transform = 'translateY(300vh)';
     });
@@ -469,7 +469,7 @@ export class Participant {
 
   /** Brings the call back into view after stopWatching. */
   async startWatching(): Promise<void> {
-    await this.p.evaluate(() => {
+    await this.doc.evaluate(() => {
       const el = document.querySelector<HTMLElement>('matrix-call');
       if (el) el.style.transform = '';
     });
@@ -480,7 +480,7 @@ export class Participant {
     await waitFor(
       `${this.label}'s lobby preview`,
       () =>
-        this.p.evaluate(() => {
+        this.doc.evaluate(() => {
           const video = document
             .querySelector('matrix-call')
             ?.shadowRoot?.querySelector<HTMLVideoElement>('[part~="preview"] video');
@@ -490,7 +490,7 @@ export class Participant {
     );
   }
 
-  private listen(page: Page): void {
+  protected listen(page: Page): void {
     const label = this.label;
     page.on('console', (msg) =>
       this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`),
@@ -530,8 +530,13 @@ export class Participant {
     return this.page;
   }
 
+  /** The document that holds `<matrix-call>`: the page here, a widget's iframe elsewhere. */
+  get doc(): Frame {
+    return this.p.mainFrame();
+  }
+
   view(): Promise<string> {
-    return this.p.evaluate(() => window.__e2e.view());
+    return this.doc.evaluate(() => window.__e2e.view());
   }
 
   async waitForView(view: string, timeoutMs = 30_000): Promise<void> {
@@ -541,7 +546,7 @@ export class Participant {
         const now = await this.view();
         if (now === view) return true;
         // Says what it shows instead, when the wait times out.
-        const detail = await this.p.evaluate(() => window.__e2e.error());
+        const detail = await this.doc.evaluate(() => window.__e2e.error());
         throw new Error(`${now}: ${detail}`);
       },
       timeoutMs,
@@ -549,7 +554,7 @@ export class Participant {
   }
 
   tiles(): Promise<TileInfo[]> {
-    return this.p.evaluate(() => window.__e2e.tiles());
+    return this.doc.evaluate(() => window.__e2e.tiles());
   }
 
   async remoteTiles(source?: 'camera' | 'screen-share'): Promise<TileInfo[]> {
@@ -557,16 +562,16 @@ export class Participant {
   }
 
   pixel(who: string, source: 'camera' | 'screen-share' = 'camera') {
-    return this.p.evaluate(([w, s]) => window.__e2e.pixel(w, s), [who, source] as const);
+    return this.doc.evaluate(([w, s]) => window.__e2e.pixel(w, s), [who, source] as const);
   }
 
   stats(): Promise<MediaStat[]> {
-    return this.p.evaluate(() => window.__e2e.stats());
+    return this.doc.evaluate(() => window.__e2e.stats());
   }
 
   /** Starts watching, in the page, for the moment `userId`'s tile reaches `what`. */
   async watch(userId: string, what: Watched, rgb: readonly number[] = []): Promise<void> {
-    await this.p.evaluate(
+    await this.doc.evaluate(
       ([id, w, colour]) => {
         window.__e2e.watch(id, w, colour);
       },
@@ -578,7 +583,7 @@ export class Participant {
   seenAt(userId: string, what: Watched, timeoutMs: number): Promise<number> {
     return waitFor(
       `${this.label} to see ${what} for ${userId}`,
-      () => this.p.evaluate((key) => window.__e2e.seen[key], `${what}:${userId}`),
+      () => this.doc.evaluate((key) => window.__e2e.seen[key], `${what}:${userId}`),
       timeoutMs,
       100,
     );
@@ -586,11 +591,11 @@ export class Participant {
 
   /** Date.now() of the page's last click, as the page saw it. */
   lastClick(): Promise<number> {
-    return this.p.evaluate(() => window.__e2e.lastClick);
+    return this.doc.evaluate(() => window.__e2e.lastClick);
   }
 
   async clickJoin(): Promise<number> {
-    const button = this.p.locator('matrix-call [part~="join-button"]');
+    const button = this.doc.locator('matrix-call [part~="join-button"]');
     await button.waitFor({ state: 'visible', timeout: 10_000 });
     const at = Date.now();
     // No navigation follows; waiting for one stalls on a starved renderer (6 browsers, 2 cores).
@@ -605,7 +610,7 @@ export class Participant {
   }
 
   async control(part: string): Promise<void> {
-    await this.p
+    await this.doc
       .locator(`matrix-call call-controls [part~="${part}"]`)
       .click({ timeout: 10_000, noWaitAfter: true });
   }
@@ -713,7 +718,7 @@ export class Participant {
       );
     } catch (error) {
       // What this page's key and E2EE log says about them (it holds no secrets).
-      const { entries } = JSON.parse(await this.p.evaluate(() => window.__e2e.diagnostics())) as {
+      const { entries } = JSON.parse(await this.doc.evaluate(() => window.__e2e.diagnostics())) as {
         entries: { time: string; category: string; message: string; fields?: object }[];
       };
       const log = entries
@@ -766,14 +771,14 @@ export class Participant {
 
   /** This page's diagnostics log as it exports it (redacted). */
   diagnosticsText(): Promise<string> {
-    return this.p.evaluate(() => window.__e2e.diagnostics());
+    return this.doc.evaluate(() => window.__e2e.diagnostics());
   }
 
   /** Keeps this page's diagnostics log for the secret scan. */
   async keepDiagnostics(): Promise<void> {
     if (!this.page || this.page.isClosed()) return;
     try {
-      this.run.diagnosticsLogs.push(await this.p.evaluate(() => window.__e2e.diagnostics()));
+      this.run.diagnosticsLogs.push(await this.doc.evaluate(() => window.__e2e.diagnostics()));
     } catch {
       // a page that crashed has nothing to give
     }
@@ -826,7 +831,7 @@ export async function watchForVanishing(people: Participant[]): Promise<void> {
 export async function vanished(people: Participant[]): Promise<string[]> {
   const seen: string[] = [];
   for (const me of people) {
-    const marks = await me.p.evaluate(() => window.__e2e.seen);
+    const marks = await me.doc.evaluate(() => window.__e2e.seen);
     for (const key of Object.keys(marks))
       if (key.startsWith('gone:')) seen.push(`${me.label} lost ${key.slice(5)}`);
   }
