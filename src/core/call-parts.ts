@@ -4,6 +4,7 @@ import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
 import { KeyProvenance } from './key-provenance.js';
 import { LeaveDelegation } from './leave-delegation.js';
+import { LegacyMemberships, membersToSubscribe } from './legacy-memberships.js';
 import { MemberGrace, MemberGraceEvent } from './member-grace.js';
 import { NoShows } from './no-shows.js';
 import { OrphanLeaves } from './orphan-leaves.js';
@@ -62,12 +63,14 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
       : 'none';
   const profiles = new RoomProfiles(client, room, log);
   const rtc = client.matrixRTC.getRoomSession(room);
+  const legacy = new LegacyMemberships({ room, log });
   const roomCall = new RoomCall({
     rtc,
     userId,
     deviceId,
     homeserver,
     log,
+    legacy,
   });
   const incoming = new IncomingCalls({ room, ownUserId: userId, log, muted: inCall });
   const connections = new SfuConnections({
@@ -136,17 +139,17 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
   });
   roomCall.on(RoomCallEvent.MembersChanged, (members) => {
     grace.update(members);
-    connections.setMembers(grace.members);
+    connections.setMembers(membersToSubscribe(grace.members, mode));
   });
   // A kept member whose grace ran out, or who left the SFU too, goes now.
   const recheck = () => {
     if (grace.holding === 0) return;
     const before = grace.holding;
     const members = grace.members;
-    if (grace.holding !== before) connections.setMembers(members);
+    if (grace.holding !== before) connections.setMembers(membersToSubscribe(members, mode));
   };
   grace.on(MemberGraceEvent.Changed, () => {
-    connections.setMembers(grace.members);
+    connections.setMembers(membersToSubscribe(grace.members, mode));
   });
   connections.on(SfuConnectionsEvent.Changed, recheck);
   roomCall.on(RoomCallEvent.Key, (key, index, identity) => {
@@ -156,7 +159,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     encryption.onCryptorError(error, identity);
   });
   grace.update(roomCall.members);
-  connections.setMembers(grace.members);
+  connections.setMembers(membersToSubscribe(grace.members, mode));
   const stopKeyLog = logKeyDelivery(client, room.roomId, log, { observeSends: matrix.owned });
   return {
     matrix,
@@ -181,6 +184,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
       noShows.dispose();
       profiles.dispose();
       roomCall.dispose();
+      legacy.dispose();
       incoming.dispose();
       encryption.dispose();
       connections.dispose();

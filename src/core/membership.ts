@@ -12,6 +12,8 @@ export interface MemberInfo {
   serviceUrl: string | undefined;
   createdTs: number;
   expired: boolean;
+  /** From the legacy per-user `memberships` list: such clients send no media keys. */
+  legacy?: boolean;
 }
 
 /**

@@ -10,6 +10,11 @@ import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
 import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
 import { withTimeout } from './matrix-session.js';
+import {
+  LegacyMembershipsEvent,
+  withLegacyMembers,
+  type LegacyMemberships,
+} from './legacy-memberships.js';
 import { readMemberships, type MemberInfo } from './membership.js';
 import type { EncryptionMode, MembershipTiming } from './types.js';
 
@@ -60,6 +65,8 @@ export interface RoomCallOptions {
   /** For error hints that name the homeserver. */
   homeserver: string;
   log: DiagnosticsLog;
+  /** Members older clients list in the legacy per-user format. */
+  legacy?: LegacyMemberships;
 }
 
 export interface OwnMembership {
@@ -114,7 +121,9 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     rtc.on(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
     rtc.on(MembershipManagerEvent.StatusChanged, onStatus);
     rtc.on(MembershipManagerEvent.ProbablyLeft, onProbablyLeft);
+    options.legacy?.on(LegacyMembershipsEvent.Changed, onMemberships);
     this.#undo = () => {
+      options.legacy?.off(LegacyMembershipsEvent.Changed, onMemberships);
       rtc.off(MatrixRTCSessionEvent.MembershipsChanged, onMemberships);
       rtc.off(MatrixRTCSessionEvent.EncryptionKeyChanged, onKey);
       rtc.off(MatrixRTCSessionEvent.MembershipManagerError, onManagerError);
@@ -235,7 +244,10 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
   #read(): void {
     const { rtc, log } = this.options;
     try {
-      this.#list = readMemberships(rtc.memberships);
+      this.#list = withLegacyMembers(
+        readMemberships(rtc.memberships),
+        this.options.legacy?.members ?? [],
+      );
     } catch (error) {
       log.warn('membership', 'could not read memberships', { error: describe(error) });
       this.#list = [];

@@ -1,10 +1,12 @@
 import {
   ConnectionState,
   DisconnectReason,
+  Encryption_Type,
   ParticipantEvent,
   RoomEvent,
   type BaseKeyProvider,
   type LocalParticipant,
+  type RemoteTrackPublication,
 } from 'livekit-client';
 import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
@@ -141,6 +143,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   /** Remote SFUs being connected to, each with its retry loop's abort. */
   readonly #pending = new Map<string, AbortController>();
   readonly #ignored = new Set<string>();
+  /** Participants whose unencrypted tracks we refused, logged once each. */
+  readonly #unencrypted = new Set<string>();
   /** Foreign SFUs the policy keeps us from, logged once each. */
   readonly #refused = new Set<string>();
   /** How often each remote lk-jwt-service may be sent an OpenID token. */
@@ -427,10 +431,28 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
           this.#ignored.delete(participant.identity);
         }
         for (const publication of participant.trackPublications.values()) {
-          if (publication.isDesired !== allowed) publication.setSubscribed(allowed);
+          const take = allowed && this.#encryptedEnough(publication, participant.identity);
+          if (publication.isDesired !== take) publication.setSubscribed(take);
         }
       }
     }
+  }
+
+  /**
+   * In an encrypted call, a track its publisher says is unencrypted is never taken:
+   * livekit-client would pass its frames through in the clear (older clients that
+   * send no keys publish so).
+   */
+  #encryptedEnough(publication: RemoteTrackPublication, identity: string): boolean {
+    if (!this.#call.keyProvider || publication.trackInfo?.encryption !== Encryption_Type.NONE)
+      return true;
+    if (!this.#unencrypted.has(identity)) {
+      this.#unencrypted.add(identity);
+      this.options.log.warn('e2ee', 'not subscribing to unencrypted media in an encrypted call', {
+        participant: identity,
+      });
+    }
+    return false;
   }
 
   #wire(connection: SfuConnection): void {

@@ -180,6 +180,14 @@ describe('buildSnapshot', () => {
     assert.lengthOf(before.participants, 0);
   });
 
+  it('marks legacy members as unable to encrypt in an encrypted call, and plain in an unencrypted one', () => {
+    const members = [member('@me:hs', 'ME', 900), { ...member('@lee:hs', 'L'), legacy: true }];
+    const encrypted = buildSnapshot(input({ members }));
+    assert.equal(encrypted.participants[1]?.encryption, 'unsupported');
+    const plain = buildSnapshot(input({ members, encryption: 'none', encryptionOf: () => 'none' }));
+    assert.equal(plain.participants[1]?.encryption, 'none');
+  });
+
   it('marks our own tile unencrypted in an unencrypted call', () => {
     const s = buildSnapshot(input({ encryption: 'none', encryptionOf: () => 'none' }));
     assert.deepEqual(

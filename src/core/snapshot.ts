@@ -159,7 +159,10 @@ function buildParticipants(input: SnapshotInput): CallParticipant[] {
       cameraEnabled: media?.cameraEnabled ?? false,
       screenShareEnabled: media?.screenShareEnabled ?? false,
       connectionQuality: media?.connectionQuality ?? 'unknown',
-      encryption: input.encryptionOf(member.identity),
+      encryption:
+        member.legacy && input.encryption !== 'none'
+          ? 'unsupported'
+          : input.encryptionOf(member.identity),
       cameraTrack: media?.cameraTrack,
       microphoneTrack: media?.microphoneTrack,
       screenShareTrack: media?.screenShareTrack,

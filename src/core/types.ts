@@ -46,8 +46,12 @@ export type SessionStatus = (typeof SessionStatus)[keyof typeof SessionStatus];
 /** How media is encrypted in this call. */
 export type EncryptionMode = 'per-participant' | 'shared-secret' | 'none';
 
-/** Per remote participant: whether we can decrypt their media. */
-export type ParticipantEncryptionState = 'ok' | 'waiting-for-key' | 'key-invalid' | 'none';
+/**
+ * Per remote participant: whether we can decrypt their media. `unsupported`: their app
+ * cannot encrypt (it sends the legacy membership format), so an encrypted call takes none.
+ */
+export type ParticipantEncryptionState =
+  'ok' | 'waiting-for-key' | 'key-invalid' | 'unsupported' | 'none';
 
 export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost' | 'unknown';
 

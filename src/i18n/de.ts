@@ -49,6 +49,7 @@ const de: CallStrings = {
   screenOf: '{name} präsentiert',
   waitingForKey: 'Warte auf Schlüssel',
   cannotDecrypt: 'Entschlüsselung nicht möglich',
+  cannotEncrypt: 'Deren App kann nicht verschlüsseln',
   micMuted: 'Mikrofon aus',
   'quality-excellent': 'Sehr gute Verbindung',
   'quality-good': 'Gute Verbindung',

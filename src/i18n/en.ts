@@ -46,6 +46,7 @@ export const enCommon = {
   screenOf: '{name} is presenting',
   waitingForKey: 'Waiting for encryption key',
   cannotDecrypt: 'Cannot decrypt',
+  cannotEncrypt: "Their app can't encrypt",
   micMuted: 'Microphone off',
   'quality-excellent': 'Excellent connection',
   'quality-good': 'Good connection',

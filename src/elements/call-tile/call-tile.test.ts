@@ -88,6 +88,12 @@ describe('<call-tile>', () => {
     await el.updateComplete;
     assert.equal($(el, '[part="e2ee-badge"]').textContent.trim(), 'Cannot decrypt');
     assert.isTrue(el.matches(':state(key-invalid)'));
+    el.participant = { ...fakeParticipant(1), encryption: 'unsupported' };
+    await el.updateComplete;
+    assert.equal($(el, '[part="e2ee-badge"]').textContent.trim(), "Their app can't encrypt");
+    assert.isTrue(el.matches(':state(cannot-encrypt)'));
+    assert.isFalse(el.matches(':state(key-invalid)'));
+    assert.exists($(el, '[part="avatar"]'), 'none of their media is shown');
   });
 
   it('mirrors the local camera but not a screen share', async () => {
@@ -195,6 +201,7 @@ describe('<call-tile>', () => {
       'waiting for a key': () => fakeParticipant(1, { encryption: 'waiting-for-key' }),
       'cannot decrypt': () => fakeParticipant(1, { encryption: 'key-invalid', video: false }),
       'not encrypted': () => fakeParticipant(1, { encryption: 'none' }),
+      "their app can't encrypt": () => fakeParticipant(1, { encryption: 'unsupported' }),
       'poor connection': () => fakeParticipant(1, { connectionQuality: 'poor' }),
       ourselves: () => fakeParticipant(0, { isLocal: true }),
     };

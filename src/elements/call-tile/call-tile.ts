@@ -44,6 +44,7 @@ const bars = { excellent: 3, good: 2, poor: 1, lost: 0, unknown: 0 } as const;
  * @cssstate pinned - The tile is pinned.
  * @cssstate waiting-for-key - Their media cannot be decrypted yet: the key has not arrived.
  * @cssstate key-invalid - Their media cannot be decrypted with the keys we have.
+ * @cssstate cannot-encrypt - Their app cannot encrypt, so an encrypted call takes none of their media.
  * @cssstate poor-connection - Their connection is poor or lost.
  */
 export class CallTileElement extends LitElement {
@@ -143,6 +144,7 @@ export class CallTileElement extends LitElement {
       pinned: this.pinned,
       'waiting-for-key': p?.encryption === 'waiting-for-key',
       'key-invalid': p?.encryption === 'key-invalid',
+      'cannot-encrypt': p?.encryption === 'unsupported',
       'poor-connection': p?.connectionQuality === 'poor' || p?.connectionQuality === 'lost',
     };
     for (const [name, on] of Object.entries(states)) toggleState(this.#internals, name, on);
@@ -208,7 +210,9 @@ export class CallTileElement extends LitElement {
     const track = this.track;
     const name = p.isLocal ? t.t('youName', { name: p.displayName }) : p.displayName;
     const label = screen ? t.t('screenOf', { name }) : name;
-    const decryptable = p.encryption !== 'waiting-for-key' && p.encryption !== 'key-invalid';
+    const e2ee = p.encryption;
+    const decryptable =
+      e2ee !== 'waiting-for-key' && e2ee !== 'key-invalid' && e2ee !== 'unsupported';
     const showVideo = this.#hasFrames && (p.isLocal || decryptable);
     const quality = p.connectionQuality;
     const lit = bars[quality];
@@ -248,8 +252,12 @@ export class CallTileElement extends LitElement {
         ${
           !p.isLocal && !decryptable
             ? html`<span part="e2ee-badge" class="pill e2ee" role="status"
-                >${p.encryption === 'key-invalid' ? icons.warning : icons.lock}${t.t(
-                  p.encryption === 'key-invalid' ? 'cannotDecrypt' : 'waitingForKey',
+                >${e2ee === 'waiting-for-key' ? icons.lock : icons.warning}${t.t(
+                  e2ee === 'key-invalid'
+                    ? 'cannotDecrypt'
+                    : e2ee === 'unsupported'
+                      ? 'cannotEncrypt'
+                      : 'waitingForKey',
                 )}</span
               >`
             : nothing
