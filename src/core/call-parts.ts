@@ -58,7 +58,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
   const { client, userId, deviceId, homeserver } = matrix;
   const mode: EncryptionMode = options.password
     ? 'shared-secret'
-    : room.hasEncryptionStateEvent()
+    : room.hasEncryptionStateEvent() || options.requireEncryption
       ? 'per-participant'
       : 'none';
   const profiles = new RoomProfiles(client, room, log);

@@ -251,6 +251,11 @@ export interface WidgetSource {
   deviceId: string;
   /** The homeserver's client API base URL (for media and `.well-known`; no token goes there). */
   baseUrl: string;
+  /**
+   * Resolves once the page is drawn and themed. We then tell the host (`content_loaded`), and
+   * a host like Element Web starts asking us for capabilities only after that.
+   */
+  drawn?: Promise<unknown>;
 }
 
 /** How the core gets a Matrix session. */
@@ -277,6 +282,11 @@ export interface CallSessionOptions {
   room: string;
   /** Shared-secret E2EE instead of per-participant keys (Element Call's `password`). */
   password?: string;
+  /**
+   * Encrypt with per-participant keys even if the room's state does not say the room is
+   * encrypted (a widget host's `perParticipantE2EE`: it sees the state; we may not).
+   */
+  requireEncryption?: boolean;
   /** Use this lk-jwt-service URL instead of discovering one. */
   livekitServiceUrl?: string;
   /** The call's intent; an audio call starts with the camera off. */

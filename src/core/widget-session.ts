@@ -1,5 +1,6 @@
 import { RoomWidgetClient, type ICapabilities } from 'matrix-js-sdk/lib/embedded.js';
 import {
+  EventTimeline,
   EventType,
   MatrixScheduler,
   MemoryStore,
@@ -110,10 +111,17 @@ export async function startWidgetClient(
       store: new MemoryStore(),
       scheduler: new MatrixScheduler(),
     },
-    // The page says "content loaded" once it is themed (Element Web shows a spinner until then).
+    // Content loaded goes once the page is drawn (`drawn`), not before.
     false,
   );
   log.info('matrix', 'asking the widget host for capabilities', { roomId, userId, deviceId });
+  Promise.resolve(source.drawn)
+    .then(() => api.sendContentLoaded())
+    .catch((error: unknown) => {
+      log.warn('matrix', 'could not tell the widget host that we loaded', {
+        error: describe(error),
+      });
+    });
   const hostTimeout = () =>
     new MatrixCallError('invalid-config', 'The app hosting this call does not answer.', {
       hint: 'The widget host did not answer the widget API within 30 s. Open the call again; if it stays, the host may not support Matrix widgets.',
@@ -129,11 +137,17 @@ export async function startWidgetClient(
       throw MatrixCallError.widgetCapabilityDenied(refused);
     }
     await withTimeout(client.startClient(), HOST_TIMEOUT_MS, signal, hostTimeout);
+    if (!(await roomStateIn(client, roomId, HOST_TIMEOUT_MS, signal)))
+      log.warn('matrix', 'the widget host sent no room state');
   } catch (error) {
-    client.stopClient();
+    try {
+      client.stopClient();
+    } catch {
+      // never started: matrix-js-sdk's widget client has nothing to stop then, and throws
+    }
     if (error instanceof MatrixCallError) throw error;
     log.error('matrix', 'the widget client failed to start', { error: describe(error) });
-    throw MatrixCallError.unknown(error);
+    throw MatrixCallError.from(error);
   }
   log.info('matrix', 'widget client started', { roomId });
   return client;
@@ -143,4 +157,30 @@ function missingCapabilities(api: WidgetApi, userId: string, deviceId: string): 
   return requiredCapabilities(userId, deviceId)
     .filter(([capability]) => !api.hasCapability(capability))
     .map(([, what]) => what);
+}
+
+/**
+ * matrix-js-sdk's widget client returns from `startClient()` when the host's first state update
+ * arrives, before it has put that state into the room: wait until the room's creation event is
+ * there (the host sends all the state in that one update), or encryption would read as off.
+ */
+async function roomStateIn(
+  client: MatrixClient,
+  roomId: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const has = () =>
+    !!client
+      .getRoom(roomId)
+      ?.getLiveTimeline()
+      .getState(EventTimeline.FORWARDS)
+      ?.getStateEvents(EventType.RoomCreate, '');
+  const until = Date.now() + timeoutMs;
+  while (!has()) {
+    signal?.throwIfAborted();
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }

@@ -36,15 +36,15 @@ async function start(params: WidgetParams): Promise<void> {
         userId: params.userId,
         deviceId: params.deviceId,
         baseUrl: params.baseUrl,
+        // Element Web shows its own spinner until the widget is drawn and themed.
+        drawn: element.updateComplete,
       },
     },
     room: params.roomId,
     intent: voice ? 'audio' : 'video',
     ...(voice ? { media: { cameraEnabled: false } } : {}),
     ...(params.password ? { password: params.password } : {}),
+    requireEncryption: params.perParticipantE2EE,
     notify: params.sendNotificationType,
   });
-  // The host shows its own loading state until the widget says it is drawn and themed.
-  await element.updateComplete;
-  api.sendContentLoaded().catch(() => undefined);
 }

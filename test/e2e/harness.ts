@@ -32,7 +32,7 @@ import { buildCdn, cdnIsStale, serveDemo, type DemoServer } from '../../scripts/
 import { launchChromium } from '../support/browser.js';
 
 export const ARTIFACTS = resolve('.artifacts/e2e');
-const HELPERS = resolve('test/e2e/page-helpers.js');
+export const HELPERS = resolve('test/e2e/page-helpers.js');
 
 /** Colours of the fake cameras, as RGB and as the Y4M's BT.601 limited-range YUV. */
 export const COLOURS = {
@@ -490,10 +490,17 @@ export class Participant {
     );
   }
 
+  /** A tag for console lines from a script at `url` that is not ours (a widget host's). */
+  protected consoleTag(_url: string): string {
+    return '';
+  }
+
   protected listen(page: Page): void {
     const label = this.label;
     page.on('console', (msg) =>
-      this.run.consoleLines.push(`[${label}] ${msg.type()}: ${msg.text()}`),
+      this.run.consoleLines.push(
+        `[${label}]${this.consoleTag(msg.location().url)} ${msg.type()}: ${msg.text()}`,
+      ),
     );
     page.on('pageerror', (error) => {
       this.run.pageError(label, error);

@@ -63,6 +63,8 @@ export interface WidgetHostServer {
   elementCallUrl: string;
   /** Element Call's index.html with `matrix_rtc_mode: "matrix_2_0"`. */
   elementCallMatrix2Url: string;
+  /** <matrix-call>'s widget page from the CDN build (`cdn/widget.html`). */
+  matrixCallWidgetUrl: string;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function serveWidgetHost(): Promise<WidgetHostServer> {
   if (stale) await buildHostPage();
   const hostFiles = sirv(OUT, { dev: true, etag: false });
   const ecFiles = sirv(EC_DIST, { dev: true, etag: false });
+  const ourFiles = sirv(resolve('cdn'), { dev: true, etag: false });
   const configs: Record<string, Record<string, unknown>> = {
     '/element-call/': packageConfig(),
     '/element-call-matrix2/': { ...packageConfig(), matrix_rtc_mode: 'matrix_2_0' },
@@ -93,6 +96,11 @@ export async function serveWidgetHost(): Promise<WidgetHostServer> {
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
+    if (path.startsWith('/matrix-call/')) {
+      req.url = path.slice('/matrix-call'.length);
+      ourFiles(req, res, notFound(res));
+      return;
+    }
     for (const [mount, config] of Object.entries(configs)) {
       if (!path.startsWith(mount)) continue;
       const rest = path.slice(mount.length - 1);
@@ -115,6 +123,7 @@ export async function serveWidgetHost(): Promise<WidgetHostServer> {
     hostUrl: `${url}/`,
     elementCallUrl: `${url}/element-call/index.html`,
     elementCallMatrix2Url: `${url}/element-call-matrix2/index.html`,
+    matrixCallWidgetUrl: `${url}/matrix-call/widget.html`,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();
