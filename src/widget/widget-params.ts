@@ -70,6 +70,7 @@ const IGNORED = [
   'autoLeave',
   'noiseSuppression',
   'echoCancellation',
+  'allowVoipWithNoMedia',
   'viaServers',
   'homeserver',
 ];
