@@ -114,6 +114,13 @@ void describe(
       assert.deepEqual(await widget.sendAction('io.element.join'), {});
       await widget.waitForView('in-call', 45_000);
       await allSeeAll([widget, standalone]);
+      // The host's theme follows into the call.
+      assert.deepEqual(await widget.sendAction('theme_change', { name: 'dark' }), {});
+      await waitFor('the widget to turn dark', () =>
+        widget.doc.evaluate(
+          () => document.querySelector('matrix-call')?.getAttribute('theme') === 'dark',
+        ),
+      );
       // The host mutes our microphone (Element Web's own call controls), and hears the result.
       const wilma = widget.user?.userId ?? '';
       await standalone.watch(wilma, 'muted');
