@@ -8,6 +8,8 @@ export const WidgetAction = {
   Close: 'io.element.close',
   DeviceMute: 'io.element.device_mute',
   ThemeChange: 'theme_change',
+  TileLayout: 'io.element.tile_layout',
+  SpotlightLayout: 'io.element.spotlight_layout',
 } as const;
 
 export interface WidgetBridgeOptions {
@@ -62,6 +64,9 @@ export function bridgeWidget({ api, element, returnToLobby }: WidgetBridgeOption
         return {};
       },
     ],
+    // Element Web asks for these when it docks or undocks the call; our grid lays itself out.
+    [WidgetAction.TileLayout, () => ({})],
+    [WidgetAction.SpotlightLayout, () => ({})],
   ];
   const listeners = handlers.map(([action, handle]) => {
     const listener = (event: CustomEvent<IWidgetApiRequest>) => {
