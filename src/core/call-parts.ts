@@ -12,7 +12,13 @@ import { logKeyDelivery, prepareKeyDelivery } from './key-delivery.js';
 import type { MatrixSession } from './matrix-session.js';
 import { MediaEncryption } from './media-encryption.js';
 import { OwnSfu } from './own-sfu.js';
-import { CALL_MEMBER_EVENT, DELAYED_LEAVE_DELAY_MS, RoomCall, RoomCallEvent } from './room-call.js';
+import {
+  CALL_MEMBER_EVENT,
+  DELAYED_LEAVE_DELAY_MS,
+  effectiveLeaveDelay,
+  RoomCall,
+  RoomCallEvent,
+} from './room-call.js';
 import { RoomProfiles } from './room-profiles.js';
 import { SfuConnections, SfuConnectionsEvent } from './sfu-connections.js';
 import type { MemberInfo } from './membership.js';
@@ -107,7 +113,11 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     matrix,
     roomId: room.roomId,
     publishing: () => ownSfu.publishing,
-    delayMs: () => options.membershipTiming?.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
+    delayMs: () =>
+      effectiveLeaveDelay(
+        rtc,
+        options.membershipTiming?.delayedLeaveEventDelayMs ?? DELAYED_LEAVE_DELAY_MS,
+      ),
     log,
   });
   // Listing our delayed events takes our access token, which a widget never has.

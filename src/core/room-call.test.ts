@@ -9,7 +9,7 @@ import {
 import { DiagnosticsLog } from './diagnostics.js';
 import type { MatrixCallError } from './errors.js';
 import type { MemberInfo } from './membership.js';
-import { RoomCall, RoomCallEvent, type OwnMembership } from './room-call.js';
+import { effectiveLeaveDelay, RoomCall, RoomCallEvent, type OwnMembership } from './room-call.js';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -182,5 +182,31 @@ describe('RoomCall', () => {
     call.on(RoomCallEvent.Key, (_key, index, identity) => keys.push([index, identity]));
     rtc.emit(MatrixRTCSessionEvent.EncryptionKeyChanged, new Uint8Array(16), 4, {}, '@bob:hs:B');
     assert.deepEqual(keys, [[4, '@bob:hs:B']]);
+  });
+});
+
+describe('effectiveLeaveDelay', () => {
+  const rtcWith = (manager: unknown) =>
+    ({ membershipManager: manager }) as unknown as MatrixRTCSession;
+
+  it('is the configured delay, or the lower one a homeserver maximum forced on matrix-js-sdk', () => {
+    assert.equal(effectiveLeaveDelay(rtcWith(undefined), 18_000), 18_000);
+    assert.equal(
+      effectiveLeaveDelay(rtcWith({ delayedLeaveEventDelayMs: 18_000 }), 18_000),
+      18_000,
+    );
+    // M_MAX_DELAY_EXCEEDED with max_delay 10 s: js-sdk schedules 10 s and says nothing.
+    assert.equal(
+      effectiveLeaveDelay(rtcWith({ delayedLeaveEventDelayMs: 10_000 }), 18_000),
+      10_000,
+    );
+    for (const odd of [0, -5, Number.NaN, '10000', null])
+      assert.equal(effectiveLeaveDelay(rtcWith({ delayedLeaveEventDelayMs: odd }), 18_000), 18_000);
+    const throwing = {
+      get delayedLeaveEventDelayMs(): number {
+        throw new Error('gone');
+      },
+    };
+    assert.equal(effectiveLeaveDelay(rtcWith(throwing), 18_000), 18_000);
   });
 });

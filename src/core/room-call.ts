@@ -33,6 +33,24 @@ const JOIN_CONFIRM_TIMEOUT_MS = 45_000;
  */
 export const DELAYED_LEAVE_DELAY_MS = 18_000;
 const DELAYED_LEAVE_RESTART_MS = 4000;
+
+/**
+ * The delay our delayed leave really has. A homeserver with a lower maximum answers
+ * M_MAX_DELAY_EXCEEDED, and matrix-js-sdk then schedules it with that maximum and keeps the
+ * number to itself (its membership manager's `delayedLeaveEventDelayMs`); whoever restarts
+ * the event for us (our SFU's auth service) must know the real one.
+ */
+export function effectiveLeaveDelay(rtc: MatrixRTCSession, configuredMs: number): number {
+  try {
+    const manager = (
+      rtc as unknown as { membershipManager?: { delayedLeaveEventDelayMs?: unknown } }
+    ).membershipManager;
+    const used = manager?.delayedLeaveEventDelayMs;
+    return typeof used === 'number' && used > 0 ? Math.min(used, configuredMs) : configuredMs;
+  } catch {
+    return configuredMs;
+  }
+}
 const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
 /**
  * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
