@@ -187,6 +187,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     dispose() {
       stopKeyLog();
       leaveDelegation.dispose();
+      ownSfu.dispose();
       orphanLeaves?.dispose();
       homeserverLink.dispose();
       provenance.dispose();

@@ -17,6 +17,8 @@ export interface OwnSfuOptions {
   /** The call's members now, oldest first. */
   members: () => readonly MemberInfo[];
   log: DiagnosticsLog;
+  /** How often a lobby grant is fetched again (tests shorten it). */
+  grantRefreshMs?: number;
 }
 
 /**
@@ -25,6 +27,12 @@ export interface OwnSfuOptions {
  * after that the grant would point at a room that is gone.
  */
 export const PREFETCHED_GRANT_MAX_AGE_MS = 4 * 60_000;
+/**
+ * A lobby grant is fetched again this long after the last one, so Join still skips the round
+ * trips after a long wait; at most this many times (an hour), then Join asks itself.
+ */
+const PREFETCH_REFRESH_MS = 3.5 * 60_000;
+const PREFETCH_REFRESHES = 17;
 /** Bounds Join's wait for a lobby grant still on its way (the OpenID request has no timeout). */
 const PREFETCH_WAIT_MS = 25_000;
 
@@ -53,6 +61,7 @@ export class OwnSfu {
   #livekitUrl: string | undefined;
   /** A publishing grant fetched in the lobby, so that Join goes straight to the SFU. */
   #prefetched: { serviceUrl: string; at: number; grant: Promise<SfuGrant> } | undefined;
+  #refresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: OwnSfuOptions) {}
 
@@ -65,13 +74,26 @@ export class OwnSfu {
    * and an auth-service round trip that Join then skips). A failure is forgotten: Join asks
    * again and reports it.
    */
-  prefetch(serviceUrl: string, memberId: string): void {
+  prefetch(serviceUrl: string, memberId: string, refreshes = PREFETCH_REFRESHES): void {
+    clearTimeout(this.#refresh);
     const grant = this.#grant({ serviceUrl, memberId });
     const prefetched = { serviceUrl, at: Date.now(), grant };
     this.#prefetched = prefetched;
     grant.catch(() => {
       if (this.#prefetched === prefetched) this.#prefetched = undefined;
     });
+    if (refreshes > 0)
+      // A join takes the grant and stops this (as does dispose); a failed one is tried again.
+      this.#refresh = setTimeout(() => {
+        this.options.log.info('auth', 'refreshing the grant fetched in the lobby');
+        this.prefetch(serviceUrl, memberId, refreshes - 1);
+      }, this.options.grantRefreshMs ?? PREFETCH_REFRESH_MS);
+  }
+
+  /** Stops refreshing the lobby grant. */
+  dispose(): void {
+    clearTimeout(this.#refresh);
+    this.#prefetched = undefined;
   }
 
   /** A fresh publishing grant (a fresh OpenID token with it). */
@@ -94,6 +116,7 @@ export class OwnSfu {
   #takePrefetched(serviceUrl: string): Promise<SfuGrant> | undefined {
     const prefetched = this.#prefetched;
     this.#prefetched = undefined;
+    clearTimeout(this.#refresh);
     if (prefetched?.serviceUrl !== serviceUrl) return undefined;
     if (Date.now() - prefetched.at > PREFETCHED_GRANT_MAX_AGE_MS) {
       this.options.log.info('auth', 'the grant fetched in the lobby is too old; asking again');
