@@ -78,7 +78,9 @@ interface Hand {
   at: number;
 }
 
-interface Playing extends CallReaction {
+interface Playing {
+  /** The same object for as long as it shows: the UI tells a new reaction by identity. */
+  reaction: CallReaction;
   membershipEventId: string;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -138,8 +140,7 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
   }
 
   #reactionOf(identity: string): CallReaction | undefined {
-    const playing = this.#playing.get(identity);
-    return playing && { emoji: playing.emoji, name: playing.name };
+    return this.#playing.get(identity)?.reaction;
   }
 
   /** Raises or lowers our hand: an annotation of our membership, or its redaction. */
@@ -351,7 +352,11 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
       this.#playing.delete(m.identity);
       this.emit(CallReactionsEvent.Changed);
     }, REACTION_SHOW_MS);
-    this.#playing.set(m.identity, { ...reaction, membershipEventId: m.eventId, timer });
+    this.#playing.set(m.identity, {
+      reaction: { emoji: reaction.emoji, name: reaction.name },
+      membershipEventId: m.eventId,
+      timer,
+    });
     this.emit(CallReactionsEvent.Changed);
   }
 

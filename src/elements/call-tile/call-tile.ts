@@ -31,6 +31,8 @@ const bars = { excellent: 3, good: 2, poor: 1, lost: 0, unknown: 0 } as const;
  * @csspart quality - The connection-quality indicator.
  * @csspart e2ee-badge - The encryption warning ("Waiting for encryption key", "Cannot decrypt").
  * @csspart pin-button - The pin button.
+ * @csspart hand-badge - The raised hand (✋), while their hand is up.
+ * @csspart reaction - Their reaction's emoji, for the 3 s it shows.
  *
  * @cssproperty [--matrix-call-tile-background=light-dark(#dfe4ea, #262b32)] - Background behind the avatar.
  * @cssproperty [--matrix-call-speaking=light-dark(#0b6e4f, #3fd69f)] - Colour of the soft speaking glow.
@@ -45,6 +47,7 @@ const bars = { excellent: 3, good: 2, poor: 1, lost: 0, unknown: 0 } as const;
  * @cssstate waiting-for-key - Their media cannot be decrypted yet: the key has not arrived.
  * @cssstate key-invalid - Their media cannot be decrypted with the keys we have.
  * @cssstate poor-connection - Their connection is poor or lost.
+ * @cssstate hand-raised - Their hand is raised.
  */
 export class CallTileElement extends LitElement {
   static override styles = [tokens, styles];
@@ -144,6 +147,7 @@ export class CallTileElement extends LitElement {
       'waiting-for-key': p?.encryption === 'waiting-for-key',
       'key-invalid': p?.encryption === 'key-invalid',
       'poor-connection': p?.connectionQuality === 'poor' || p?.connectionQuality === 'lost',
+      'hand-raised': !screen && p?.handRaisedAt !== undefined,
     };
     for (const [name, on] of Object.entries(states)) toggleState(this.#internals, name, on);
   }
@@ -254,7 +258,21 @@ export class CallTileElement extends LitElement {
               >`
             : nothing
         }
+        ${
+          screen || !p.reaction
+            ? nothing
+            : html`<span part="reaction" class="reaction" role="img" aria-label=${p.reaction.emoji}
+                >${p.reaction.emoji}</span
+              >`
+        }
         <div class="overlay">
+          ${
+            screen || p.handRaisedAt === undefined
+              ? nothing
+              : html`<span part="hand-badge" class="pill" role="img" aria-label=${t.t('handRaised')}
+                  >✋</span
+                >`
+          }
           <span part="name" class="pill">
             ${
               !screen && !p.microphoneEnabled
