@@ -39,15 +39,20 @@ const STALE_REACTION_MS = 10_000;
 /** How many of a membership's annotations we fetch when we missed them (joined later). */
 const FETCHED_RELATIONS = 50;
 const MAX_EMOJI_LENGTH = 32;
+/** How long sending waits for our membership's echo after a join. */
+const OWN_MEMBERSHIP_WAIT_MS = 10_000;
 const MAX_HANDLED = 500;
 
 export const CallReactionsEvent = {
   /** A hand went up or down, or a reaction started or ended. */
   Changed: 'changed',
+  /** The memberships were read again. */
+  MembershipsRead: 'membershipsRead',
 } as const;
 
 export interface CallReactionsEventMap {
   [CallReactionsEvent.Changed]: () => void;
+  [CallReactionsEvent.MembershipsRead]: () => void;
 }
 
 export interface CallReactionsOptions {
@@ -152,7 +157,7 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
 
   async #setHand(raised: boolean): Promise<void> {
     const { client, room, log } = this.options;
-    const own = this.#own();
+    const own = await this.#own();
     const hand = this.#hands.get(own.identity);
     if (raised === !!hand) return;
     try {
@@ -188,15 +193,24 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
    * our last one still shows: Element Call would drop it.
    */
   async sendReaction(name: string): Promise<void> {
-    const { client, room, log } = this.options;
     const known = CALL_REACTIONS.find((r) => r.name === name);
     if (!known) throw MatrixCallError.invalidConfig(`sendReaction(): unknown reaction "${name}"`);
-    const own = this.#own();
-    if (this.#reactionPending || this.#playing.has(own.identity)) {
+    if (this.#reactionPending) return;
+    this.#reactionPending = true;
+    try {
+      await this.#react(known);
+    } finally {
+      this.#reactionPending = false;
+    }
+  }
+
+  async #react(known: CallReaction): Promise<void> {
+    const { client, room, log } = this.options;
+    const own = await this.#own();
+    if (this.#playing.has(own.identity)) {
       log.debug('reactions', 'our last reaction still shows; not sending another');
       return;
     }
-    this.#reactionPending = true;
     try {
       const content = {
         'm.relates_to': { rel_type: RelationType.Reference as const, event_id: own.eventId },
@@ -210,17 +224,37 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
     } catch (error) {
       log.warn('reactions', 'could not send a reaction', { error: describe(error) });
       throw MatrixCallError.from(error);
-    } finally {
-      this.#reactionPending = false;
     }
   }
 
-  /** Our current membership; reacting needs one (we are in the call). */
-  #own(): Membership {
+  /**
+   * Our current membership; reacting needs one. Right after joining, the homeserver has
+   * taken it but its echo may still be on the way: wait a little for it.
+   */
+  async #own(): Promise<Membership> {
     const { userId, deviceId } = this.options;
-    for (const m of this.#memberships.values())
-      if (m.userId === userId && m.deviceId === deviceId) return m;
-    throw MatrixCallError.invalidConfig('reactions need our membership: join the call first');
+    const find = () => {
+      for (const m of this.#memberships.values())
+        if (m.userId === userId && m.deviceId === deviceId) return m;
+      return undefined;
+    };
+    const found =
+      find() ??
+      (await new Promise<Membership | undefined>((resolve) => {
+        const done = () => {
+          const m = find();
+          if (!m && Date.now() < until && !this.#disposed) return;
+          clearInterval(timer);
+          this.off(CallReactionsEvent.MembershipsRead, done);
+          resolve(m);
+        };
+        const until = Date.now() + OWN_MEMBERSHIP_WAIT_MS;
+        const timer = setInterval(done, 250);
+        this.on(CallReactionsEvent.MembershipsRead, done);
+      }));
+    if (!found)
+      throw MatrixCallError.invalidConfig('reactions need our membership: join the call first');
+    return found;
   }
 
   #readMemberships(): void {
@@ -236,6 +270,7 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
       if (read) next.set(read.eventId, read);
     }
     this.#memberships = next;
+    this.emit(CallReactionsEvent.MembershipsRead);
     let changed = false;
     // A hand or reaction belongs to one membership event: a leave or a new membership ends it.
     for (const [identity, hand] of this.#hands) {
