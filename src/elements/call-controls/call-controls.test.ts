@@ -189,11 +189,11 @@ describe('<call-controls>', () => {
     await openReactions(el);
     $<HTMLButtonElement>(el, '[part~="raise-hand-button"]').click();
     await until(() => session.snapshot.participants[0]?.handRaisedAt !== undefined, 'raised');
+    await until(() => !$(el, '[part="reactions-menu"]').matches(':popover-open'), 'menu closed');
     await el.updateComplete;
     assert.equal($(el, '[part~="raise-hand-button"]').getAttribute('aria-checked'), 'true');
     assert.include($(el, '[part~="raise-hand-button"]').textContent, 'Lower hand');
     assert.include($(el, '[part~="reactions-button"]').textContent, '✋');
-    await sendKeys({ press: 'Escape' });
     (document.activeElement as HTMLElement | null)?.blur();
     await sendKeys({ press: 'h' });
     await until(() => session.snapshot.participants[0]?.handRaisedAt === undefined, 'H lowers');

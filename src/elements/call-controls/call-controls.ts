@@ -153,6 +153,10 @@ export class CallControlsElement extends CallPartElement {
       button?.focus();
   };
 
+  #closeMenu(): void {
+    this.renderRoot.querySelector<HTMLElement>('#reactions')?.hidePopover();
+  }
+
   protected override firstUpdated(): void {
     // Needed in the call only: its chunk loads once the controls show.
     void import('./reactions-menu.js').then((menu) => (this.menu = menu));
@@ -283,9 +287,13 @@ export class CallControlsElement extends CallPartElement {
         ${menu?.reactionsMenu(t, {
           handRaised: hand !== undefined,
           canReact: !snapshot.participants.find((p) => p.isLocal)?.reaction,
-          toggleHand: () => void this.toggleHand(),
+          // Either choice closes the menu, as Element Call's does.
+          toggleHand: () => {
+            this.#closeMenu();
+            void this.toggleHand();
+          },
           react: (name) => {
-            this.renderRoot.querySelector<HTMLElement>('#reactions')?.hidePopover();
+            this.#closeMenu();
             void this.#call.sendReaction(name);
           },
         })}
