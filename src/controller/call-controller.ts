@@ -252,6 +252,14 @@ export class CallController implements ReactiveController {
     return this.#run((s) => s.selectDevice(kind, deviceId));
   }
 
+  setHandRaised(raised: boolean): Promise<void> {
+    return this.#run((s) => s.setHandRaised(raised));
+  }
+
+  sendReaction(name: string): Promise<void> {
+    return this.#run((s) => s.sendReaction(name));
+  }
+
   /** Forgets the last command error. */
   clearError(): void {
     this.#_error = undefined;

@@ -1,4 +1,5 @@
 import { EventTimeline, type Room } from 'matrix-js-sdk/lib/matrix.js';
+import { CallReactions } from './call-reactions.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { HomeserverLink } from './homeserver-link.js';
 import { IncomingCalls } from './incoming-calls.js';
@@ -42,6 +43,8 @@ export interface CallParts {
   /** The memberships, plus vanished ones whose media still flows, for a while. */
   grace: MemberGrace;
   noShows: NoShows;
+  /** Raised hands and reactions (Element Call's events). */
+  reactions: CallReactions;
   /** Stops them all (the Matrix client is the session's to stop). */
   dispose(): void;
 }
@@ -170,6 +173,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
   });
   grace.update(roomCall.members);
   connections.setMembers(membersToSubscribe(grace.members, mode));
+  const reactions = new CallReactions({ client, room, rtc, userId, deviceId, log });
   const stopKeyLog = logKeyDelivery(client, room.roomId, log, { observeSends: matrix.owned });
   return {
     matrix,
@@ -184,8 +188,10 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     homeserverLink,
     grace,
     noShows,
+    reactions,
     dispose() {
       stopKeyLog();
+      reactions.dispose();
       leaveDelegation.dispose();
       ownSfu.dispose();
       orphanLeaves?.dispose();

@@ -13,6 +13,7 @@ import {
   withTimeout,
   type MatrixSession,
 } from './matrix-session.js';
+import { CallReactionsEvent } from './call-reactions.js';
 import { HomeserverLinkEvent } from './homeserver-link.js';
 import { IncomingCallsEvent } from './incoming-calls.js';
 import { MemberGraceEvent } from './member-grace.js';
@@ -190,6 +191,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       homeserverLink,
       grace,
       noShows,
+      reactions,
     } = parts;
     const changed = () => {
       this.#changed();
@@ -202,6 +204,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     homeserverLink.on(HomeserverLinkEvent.Changed, changed);
     grace.on(MemberGraceEvent.Changed, changed);
     noShows.on(NoShowsEvent.Changed, changed);
+    reactions.on(CallReactionsEvent.Changed, changed);
     incoming.on(IncomingCallsEvent.Incoming, (notification) => {
       this.emit(CallSessionEvent.IncomingNotification, notification);
     });
@@ -536,6 +539,27 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
     }
   }
 
+  // ——— Reactions ————————————————————————————————————————————————————
+
+  async setHandRaised(raised: boolean): Promise<void> {
+    await this.#reactionCommand((reactions) => reactions.setHandRaised(raised));
+  }
+
+  async sendReaction(name: string): Promise<void> {
+    await this.#reactionCommand((reactions) => reactions.sendReaction(name));
+  }
+
+  async #reactionCommand(run: (reactions: CallParts['reactions']) => Promise<void>): Promise<void> {
+    try {
+      if (!this.#isInCall()) throw MatrixCallError.invalidConfig('reactions: join the call first');
+      await run(this.#requireParts().reactions);
+    } catch (error) {
+      const mapped = MatrixCallError.from(error);
+      this.emit(CallSessionEvent.Error, mapped);
+      throw mapped;
+    }
+  }
+
   /** Receiver statistics of every subscribed remote track. */
   getMediaStats(): Promise<MediaStats[]> {
     return this.parts?.connections.readStats() ?? Promise.resolve([]);
@@ -599,6 +623,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       sfuRemotes: p?.connections.remoteMedia() ?? new Map(),
       incoming: p?.incoming.current,
       homeserverReachable: p?.homeserverLink.reachable ?? true,
+      ...(p ? { reactionsOf: (identity: string) => p.reactions.of(identity) } : {}),
     });
   }
 

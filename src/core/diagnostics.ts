@@ -8,7 +8,8 @@ export type DiagnosticsCategory =
   | 'keys'
   | 'livekit'
   | 'media'
-  | 'e2ee';
+  | 'e2ee'
+  | 'reactions';
 
 export type DiagnosticsLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './diagnostics.js';
 export { loadCallEngine, createCallSession } from './load.js';
 export { CallSession } from './call-session.js';
+export { CALL_REACTIONS, REACTION_SHOW_MS, type CallReactionName } from './reaction-set.js';

@@ -1,3 +1,4 @@
+import type { MemberReactions } from './call-reactions.js';
 import type { MatrixCallError } from './errors.js';
 import type { MemberInfo } from './membership.js';
 import type { LocalParticipantMedia, ParticipantMedia } from './participant-media.js';
@@ -38,7 +39,11 @@ export interface SnapshotInput {
   sfuRemotes: ReadonlyMap<string, ParticipantMedia>;
   incoming: IncomingCallNotification | undefined;
   homeserverReachable: boolean;
+  /** Raised hands and reactions by identity; none without it. */
+  reactionsOf?: (identity: string) => MemberReactions;
 }
+
+const noReactions = (): MemberReactions => ({ handRaisedAt: undefined, reaction: undefined });
 
 /** Before the room is known, a user is shown by their ID. */
 export const noProfile = (userId: string): Profile => ({
@@ -122,6 +127,7 @@ function buildParticipants(input: SnapshotInput): CallParticipant[] {
   const { self, sfuLocal, local, members, profileOf } = input;
   if (!self || !sfuLocal) return [];
   const ownIdentity = `${self.userId}:${self.deviceId}`;
+  const reactionsOf = input.reactionsOf ?? noReactions;
   const out: CallParticipant[] = [
     {
       id: ownIdentity,
@@ -141,6 +147,7 @@ function buildParticipants(input: SnapshotInput): CallParticipant[] {
       screenShareTrack: sfuLocal.screenShareTrack,
       screenShareAudioTrack: undefined,
       joinedAt: members.find((m) => m.identity === ownIdentity)?.createdTs ?? input.phaseSince,
+      ...reactionsOf(ownIdentity),
     },
   ];
   const shown = tilesWorthShowing(members, ownIdentity, input.sfuRemotes);
@@ -168,6 +175,7 @@ function buildParticipants(input: SnapshotInput): CallParticipant[] {
       screenShareTrack: media?.screenShareTrack,
       screenShareAudioTrack: media?.screenShareAudioTrack,
       joinedAt: member.createdTs,
+      ...reactionsOf(member.identity),
     });
   }
   return out;

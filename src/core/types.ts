@@ -93,6 +93,12 @@ export interface CallTrack {
   observeView(initial: VideoViewport): VideoViewHandle;
 }
 
+/** A reaction in Element Call's set (`name` as it sends it), or `generic` with any emoji. */
+export interface CallReaction {
+  readonly emoji: string;
+  readonly name: string;
+}
+
 export interface CallParticipant {
   /** LiveKit identity = the membership's `rtcBackendIdentity`. Unique per device in the call. */
   readonly id: string;
@@ -116,6 +122,10 @@ export interface CallParticipant {
   readonly screenShareAudioTrack: CallTrack | undefined;
   /** When this device joined the call (membership `created_ts`), ms since epoch. */
   readonly joinedAt: number;
+  /** When they raised their hand (ms since epoch, our clock), or `undefined` while it is down. */
+  readonly handRaisedAt: number | undefined;
+  /** The reaction they sent, for the 3 s it shows. */
+  readonly reaction: CallReaction | undefined;
 }
 
 export interface MediaDeviceChoice {
@@ -402,6 +412,13 @@ export interface CallSessionApi {
   setCameraEnabled(enabled: boolean): Promise<void>;
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   selectDevice(kind: DeviceKind, deviceId: string): Promise<void>;
+  /** Raises or lowers our hand in the call (Element Call's format). Needs the call joined. */
+  setHandRaised(raised: boolean): Promise<void>;
+  /**
+   * Sends a reaction by its name in Element Call's set (`thumbsup`, `party`, …; see
+   * `CALL_REACTIONS`). Nothing is sent while our last one still shows (3 s).
+   */
+  sendReaction(name: string): Promise<void>;
   /** Receiver statistics of the remote tracks (empty outside a call). */
   getMediaStats(): Promise<MediaStats[]>;
   /** Stop everything and release the Matrix client if the core created it. */

@@ -1,4 +1,5 @@
 import type { enRare } from './en-rare.js';
+import type { enReactions } from './en-reactions.js';
 
 /**
  * The English strings the common views use (the lobby, the call, the controls); those of
@@ -74,15 +75,22 @@ export const enCommon = {
   chooseCamera: 'Choose camera',
   settings: 'Devices',
   pushToTalk: 'Hold Space to talk',
+  reactions: 'Reactions',
+  handRaised: 'Hand raised',
   // announcements
   joined: '{name} joined',
   left: '{name} left',
   youJoined: 'You joined the call',
+  raisedHand: '{name} raised their hand',
+  loweredHand: '{name} lowered their hand',
+  reacted: '{name} reacted {emoji}',
   // failed, ended (the rest is in en-rare.ts)
   retry: 'Try again',
   callEnded: 'You left the call',
 };
 
 /** Every string the elements show, by key. */
-export type CallStrings = { [K in keyof typeof enCommon | keyof typeof enRare]: string };
+export type CallStrings = {
+  [K in keyof typeof enCommon | keyof typeof enRare | keyof typeof enReactions]: string;
+};
 export type CallStringKey = keyof CallStrings;

@@ -188,6 +188,8 @@ export function fakeParticipant(
     screenShareTrack: undefined,
     screenShareAudioTrack: undefined,
     joinedAt: 1_700_000_000_000 + index * 1000,
+    handRaisedAt: undefined,
+    reaction: undefined,
     ...rest,
   };
 }
@@ -247,6 +249,8 @@ type Method =
   | 'setCameraEnabled'
   | 'setScreenShareEnabled'
   | 'selectDevice'
+  | 'setHandRaised'
+  | 'sendReaction'
   | 'dispose';
 
 export class FakeCallSession implements CallSessionApi {
@@ -486,6 +490,26 @@ export class FakeCallSession implements CallSessionApi {
       } as const
     )[kind];
     this.setLocal({ [key]: deviceId });
+  }
+
+  /** Raises or lowers the local participant's hand at once. */
+  async setHandRaised(raised: boolean): Promise<void> {
+    await Promise.resolve();
+    this.record('setHandRaised', [raised]);
+    this.#updateLocal({ handRaisedAt: raised ? Date.now() : undefined });
+  }
+
+  /** Shows the reaction on the local tile (the fake never ends it: tests set it back). */
+  async sendReaction(name: string): Promise<void> {
+    await Promise.resolve();
+    this.record('sendReaction', [name]);
+    this.#updateLocal({ reaction: { emoji: '👍', name } });
+  }
+
+  #updateLocal(patch: Partial<CallParticipant>): void {
+    this.set({
+      participants: this.snapshot.participants.map((p) => (p.isLocal ? { ...p, ...patch } : p)),
+    });
   }
 
   /** Receiver statistics: the fake has no real receivers. */

@@ -27,8 +27,16 @@
     return tile.querySelector('[role="img"][aria-label^="@"]')?.getAttribute('aria-label') ?? '';
   }
 
+  /** Element Call's raised hand (✋) and reaction indicators, both labelled "Reaction". */
+  function indicators(tile) {
+    return [...tile.querySelectorAll('[role="img"][aria-label="Reaction"]')].map(
+      (e) => e.textContent?.trim() ?? '',
+    );
+  }
+
   function describe(tile) {
     const video = videoOf(tile);
+    const marks = indicators(tile);
     const tracks = video?.srcObject?.getVideoTracks?.() ?? [];
     const avatar = tile.querySelector('[role="img"][aria-label^="@"]');
     const dataId = tile.getAttribute('data-id') ?? '';
@@ -44,6 +52,8 @@
       videoShown: !!video && video.videoWidth > 0 && video.readyState >= 2,
       avatarShown: !!avatar && getComputedStyle(avatar).display !== 'none',
       micMuted: !!tile.querySelector('svg[data-muted="true"]'),
+      raisedHand: marks.includes('✋'),
+      reaction: marks.find((m) => m !== '✋') ?? '',
       trackIds: tracks.map((t) => t.id),
     };
   }

@@ -42,6 +42,10 @@ export interface EcTile {
   avatarShown: boolean;
   /** The name tag's microphone icon says "Microphone off". */
   micMuted: boolean;
+  /** Element Call's raised-hand indicator (✋) shows on the tile. */
+  raisedHand: boolean;
+  /** The emoji of the reaction shown on the tile, or empty. */
+  reaction: string;
   trackIds: string[];
 }
 
@@ -232,6 +236,11 @@ export class ElementCallParticipant implements Peer {
     const at = Date.now();
     await this.control('incall_leave');
     return at;
+  }
+
+  /** Presses a key in Element Call's frame, as its keyboard shortcuts expect (`h`, `1`…`5`). */
+  async press(key: string): Promise<void> {
+    await this.frame.locator('body').press(key, { timeout: 10_000 });
   }
 
   /** Sends a host → widget action (e.g. `io.element.device_mute`); resolves to the widget's reply. */

@@ -393,6 +393,87 @@ void describe('interop: <matrix-call> and Element Call 0.26.1', { timeout: 1_200
     await allSeeAll([ecRed, mcBlue]);
   });
 
+  void it('8. reactions and raise hand both ways: badges, reactions, lowering clears them', async () => {
+    const erin = ecRed.user?.userId ?? '';
+    const ourTile = async () => (await mcBlue.remoteTiles('camera')).find((t) => t.userId === erin);
+    const bobOnEc = async () => (await ecRed.tilesOf(mcBlue)).find((t) => !t.screenShare);
+
+    // Element Call raises its hand (its shortcut H): our raised-hand badge.
+    let at = Date.now();
+    await ecRed.press('h');
+    await waitFor(
+      "<matrix-call> to show Erin's raised hand",
+      async () => (await ourTile())?.handBadge,
+      10_000,
+      100,
+    );
+    measured['<matrix-call> shows the raised hand of Element Call (ms)'] = Date.now() - at;
+    // Element Call reacts (its shortcut 1: thumbs up): the reaction on our tile, for a while.
+    at = Date.now();
+    await ecRed.press('1');
+    await waitFor(
+      "<matrix-call> to show Erin's reaction",
+      async () => (await ourTile())?.reaction === '👍',
+      10_000,
+      100,
+    );
+    measured['<matrix-call> shows a reaction of Element Call (ms)'] = Date.now() - at;
+    await waitFor(
+      "Erin's reaction to end on <matrix-call>",
+      async () => (await ourTile())?.reaction === '',
+      10_000,
+      100,
+    );
+    // Element Call lowers it: our badge goes.
+    await ecRed.press('h');
+    await waitFor(
+      "<matrix-call> to drop Erin's raised hand",
+      async () => (await ourTile())?.handBadge === false,
+      10_000,
+      100,
+    );
+
+    // We raise our hand from the reactions menu: Element Call's ✋ on Bob's tile.
+    const menuButton = mcBlue.p.getByRole('button', { name: 'Reactions' });
+    await menuButton.click({ timeout: 10_000 });
+    at = Date.now();
+    await mcBlue.p.getByRole('menuitemcheckbox', { name: /Raise hand/ }).click({ timeout: 10_000 });
+    await waitFor(
+      "Element Call to show Bob's raised hand",
+      async () => (await bobOnEc())?.raisedHand,
+      10_000,
+      100,
+    );
+    measured['Element Call shows the raised hand of <matrix-call> (ms)'] = Date.now() - at;
+    assert.ok(
+      (await mcBlue.tiles()).find((t) => t.isLocal)?.handBadge,
+      'our own tile shows it too',
+    );
+    // We react: Element Call shows our party popper on Bob's tile.
+    await menuButton.click({ timeout: 10_000 });
+    at = Date.now();
+    await mcBlue.p.getByRole('menuitem', { name: 'Party' }).click({ timeout: 10_000 });
+    await waitFor(
+      "Element Call to show Bob's reaction",
+      async () => (await bobOnEc())?.reaction === '🎉',
+      10_000,
+      100,
+    );
+    measured['Element Call shows a reaction of <matrix-call> (ms)'] = Date.now() - at;
+    await ecRed.screenshot('ec-8-reaction-from-mc');
+    // We lower it: Element Call's ✋ goes.
+    await menuButton.click({ timeout: 10_000 });
+    await mcBlue.p.getByRole('menuitemcheckbox', { name: /Lower hand/ }).click({ timeout: 10_000 });
+    await waitFor(
+      "Element Call to drop Bob's raised hand",
+      async () => (await bobOnEc())?.raisedHand === false,
+      10_000,
+      100,
+    );
+    // The call itself is unharmed: both still decode each other.
+    await allSeeAll([ecRed, mcBlue]);
+  });
+
   void it('3a. Element Call crashes: <matrix-call> drops its tile within its delayed-leave delay', async () => {
     const erin = ecRed.user;
     const bob = mcBlue.user;

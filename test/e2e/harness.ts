@@ -91,6 +91,10 @@ export interface TileInfo {
   avatar: boolean;
   mutedBadge: boolean;
   e2eeBadge: string;
+  /** The raised-hand badge shows. */
+  handBadge: boolean;
+  /** The reaction's emoji on the tile, or empty. */
+  reaction: string;
   inSpotlight: boolean;
   inViewport: boolean;
 }

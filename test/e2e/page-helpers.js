@@ -45,6 +45,8 @@
       avatar: !!part(root, 'avatar'),
       mutedBadge: !!part(root, 'muted-badge'),
       e2eeBadge: part(root, 'e2ee-badge')?.textContent?.trim() ?? '',
+      handBadge: !!part(root, 'hand-badge'),
+      reaction: part(root, 'reaction')?.textContent?.trim() ?? '',
       inSpotlight: !!t.closest('[part~="spotlight"]'),
       inViewport:
         rect.width > 0 &&

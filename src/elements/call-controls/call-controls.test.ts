@@ -109,7 +109,7 @@ describe('<call-controls>', () => {
     const { el, box } = await controls();
     box.querySelector<HTMLInputElement>('#outside')?.focus();
     const order: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 7; i++) {
       await sendKeys({ press: 'Tab' });
       order.push(el.shadowRoot?.activeElement?.getAttribute('aria-label') ?? '');
     }
@@ -119,10 +119,12 @@ describe('<call-controls>', () => {
       'Camera',
       'Choose camera',
       'Share screen',
+      'Reactions',
       '',
     ]);
     assert.equal(el.shadowRoot?.activeElement?.getAttribute('part'), 'button leave-button');
     await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
     await sendKeys({ press: 'Tab' });
     await sendKeys({ up: 'Shift' });
     const share = $(el, '[part~="screen-share-button"]');
@@ -143,6 +145,78 @@ describe('<call-controls>', () => {
     await until(() => session.snapshot.local.audioInputId === 'mic-2', 'device selected');
     await sendKeys({ press: 'Escape' });
     await until(() => !panel.matches(':popover-open'), 'closed with Escape');
+  });
+
+  /** Opens the reactions menu (its chunk loads once the controls show). */
+  async function openReactions(el: CallControlsElement): Promise<HTMLElement> {
+    const menu = $(el, '[part="reactions-menu"]');
+    await until(() => !!menu.querySelector('[part~="raise-hand-button"]'), 'menu loaded');
+    $<HTMLButtonElement>(el, '[part~="reactions-button"]').click();
+    await until(() => menu.matches(':popover-open'), 'reactions menu open');
+    return menu;
+  }
+
+  it('opens a reactions menu: arrow keys move, Escape closes and gives focus back', async () => {
+    const { el } = await controls();
+    const menu = await openReactions(el);
+    const hand = $(el, '[part~="raise-hand-button"]');
+    await until(() => el.shadowRoot?.activeElement === hand, 'focus on the hand item');
+    assert.equal(hand.getAttribute('role'), 'menuitemcheckbox');
+    assert.equal(hand.getAttribute('aria-checked'), 'false');
+    const items = $$(el, '[part~="reaction-button"]');
+    assert.lengthOf(items, 16, "Element Call's reactions");
+    assert.equal(items[0]?.getAttribute('aria-label'), 'Thumbs up');
+    await sendKeys({ press: 'ArrowRight' });
+    assert.equal(el.shadowRoot?.activeElement, items[0]);
+    await sendKeys({ press: 'End' });
+    assert.equal(el.shadowRoot?.activeElement, items[15]);
+    await sendKeys({ press: 'ArrowDown' });
+    assert.equal(el.shadowRoot?.activeElement, hand, 'wraps around');
+    await sendKeys({ press: 'ArrowLeft' });
+    assert.equal(el.shadowRoot?.activeElement, items[15]);
+    await sendKeys({ press: 'Home' });
+    assert.equal(el.shadowRoot?.activeElement, hand);
+    await sendKeys({ press: 'Escape' });
+    await until(() => !menu.matches(':popover-open'), 'closed with Escape');
+    await until(
+      () => el.shadowRoot?.activeElement === $(el, '[part~="reactions-button"]'),
+      'focus back on the reactions button',
+    );
+  });
+
+  it('raises and lowers the hand from the menu and with H', async () => {
+    const { el, session } = await controls();
+    await openReactions(el);
+    $<HTMLButtonElement>(el, '[part~="raise-hand-button"]').click();
+    await until(() => session.snapshot.participants[0]?.handRaisedAt !== undefined, 'raised');
+    await until(() => !$(el, '[part="reactions-menu"]').matches(':popover-open'), 'menu closed');
+    await el.updateComplete;
+    assert.equal($(el, '[part~="raise-hand-button"]').getAttribute('aria-checked'), 'true');
+    assert.include($(el, '[part~="raise-hand-button"]').textContent, 'Lower hand');
+    assert.include($(el, '[part~="reactions-button"]').textContent, '✋');
+    (document.activeElement as HTMLElement | null)?.blur();
+    await sendKeys({ press: 'h' });
+    await until(() => session.snapshot.participants[0]?.handRaisedAt === undefined, 'H lowers');
+    assert.deepEqual(
+      session.calls.filter((c) => c.method === 'setHandRaised').map((c) => c.args[0]),
+      [true, false],
+    );
+  });
+
+  it('sends a reaction and closes the menu; the items wait while ours still shows', async () => {
+    const { el, session } = await controls();
+    const menu = await openReactions(el);
+    $<HTMLButtonElement>(el, '[part~="reaction-button"][aria-label="Party"]').click();
+    await until(() => session.count('sendReaction') === 1, 'sent');
+    assert.deepEqual(session.calls.find((c) => c.method === 'sendReaction')?.args, ['party']);
+    await until(() => !menu.matches(':popover-open'), 'menu closed');
+    await openReactions(el);
+    await el.updateComplete;
+    const party = $<HTMLButtonElement>(el, '[part~="reaction-button"][aria-label="Party"]');
+    assert.equal(party.getAttribute('aria-disabled'), 'true');
+    party.click();
+    await settle(el);
+    assert.equal(session.count('sendReaction'), 1, 'nothing sent while ours shows');
   });
 
   it('is accessible', async () => {
@@ -175,6 +249,13 @@ describe('<call-controls>', () => {
         await assertAccessibleAtEveryWidth(el, label);
       });
     }
+
+    it('is accessible with the reactions menu open and the hand raised', async () => {
+      const { el, session } = await controls();
+      await session.setHandRaised(true);
+      await openReactions(el);
+      await assertAccessibleAtEveryWidth(el, 'reactions menu open');
+    });
 
     it('is accessible with the device menu open', async () => {
       const { el } = await controls();

@@ -17,7 +17,8 @@ const interactive = 'button, a, input, select, textarea, summary, [role], [conte
  * @status experimental
  *
  * Shortcuts (unless `no-shortcuts` is set, and never while typing in a text field):
- * `M` toggles the microphone, `V` the camera, and holding `Space` talks while muted.
+ * `M` toggles the microphone, `V` the camera, `H` raises or lowers the hand, and holding
+ * `Space` talks while muted.
  *
  * @slot - Extra controls, placed before the leave button.
  *
@@ -30,6 +31,10 @@ const interactive = 'button, a, input, select, textarea, summary, [role], [conte
  * @csspart screen-share-button - The screen share toggle.
  * @csspart device-button - The small buttons that open the device panel.
  * @csspart device-menu - The device panel (microphone, camera and speaker pickers).
+ * @csspart reactions-button - The button that opens the reactions menu.
+ * @csspart reactions-menu - The reactions menu (loaded on first use).
+ * @csspart raise-hand-button - The raise/lower hand item in the reactions menu.
+ * @csspart reaction-button - Each reaction in the reactions menu.
  * @csspart leave-button - The leave button.
  *
  * @cssproperty [--matrix-call-control-background=light-dark(#e3e7ec, #2c3138)] - Background of a control that is on.
@@ -47,6 +52,7 @@ export class CallControlsElement extends CallPartElement {
   @property({ type: Boolean, attribute: 'no-shortcuts' }) noShortcuts = false;
 
   @state() private pushToTalk = false;
+  @state() private menu: typeof import('./reactions-menu.js') | undefined;
 
   readonly #call = this.followCall((error) => this.dispatchEvent(new CallErrorEvent(error)));
   readonly #internals = this.attachInternals();
@@ -83,12 +89,22 @@ export class CallControlsElement extends CallPartElement {
     return this.#call.setScreenShareEnabled(on ?? !this.#call.snapshot?.local.screenShareEnabled);
   }
 
+  /** Raises or lowers our hand (toggles without an argument). */
+  toggleHand(raised?: boolean): Promise<void> {
+    return this.#call.setHandRaised(raised ?? this.#ownHandRaised === undefined);
+  }
+
+  get #ownHandRaised(): number | undefined {
+    return this.#call.snapshot?.participants.find((p) => p.isLocal)?.handRaisedAt;
+  }
+
   readonly #onKeyDown = (event: KeyboardEvent) => {
     if (this.noShortcuts || !this.#call.snapshot || event.defaultPrevented) return;
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
     const key = event.key.toLowerCase();
     if (key === 'm' && !event.repeat) void this.toggleMicrophone();
     else if (key === 'v' && !event.repeat) void this.toggleCamera();
+    else if (key === 'h' && !event.repeat) void this.toggleHand();
     else if (key === ' ') {
       const target = event.composedPath()[0];
       if (target instanceof Element && target.closest(interactive)) return;
@@ -115,11 +131,7 @@ export class CallControlsElement extends CallPartElement {
     const panel = event.target as HTMLElement;
     if ((event as ToggleEvent).newState !== 'open') return;
     const button = this.renderRoot.querySelector<HTMLElement>(`[data-kind="${this.#panelKind}"]`);
-    const box = this.#panelButton?.getBoundingClientRect();
-    if (box) {
-      panel.style.left = `${Math.max(8, Math.min(box.left, innerWidth - panel.offsetWidth - 8))}px`;
-      panel.style.bottom = `${innerHeight - box.top + 8}px`;
-    }
+    placeAbove(panel, this.#panelButton);
     button?.focus();
   };
 
@@ -131,11 +143,33 @@ export class CallControlsElement extends CallPartElement {
     this.#panelKind = this.#panelButton.dataset['for'] ?? 'audioinput';
   };
 
+  readonly #onMenuToggle = (event: Event): void => {
+    const menu = event.target as HTMLElement;
+    const button = this.renderRoot.querySelector<HTMLElement>('.react');
+    if ((event as ToggleEvent).newState === 'open') {
+      placeAbove(menu, button);
+      menu.querySelector<HTMLElement>('.item')?.focus();
+    } else if (menu.matches(':focus-within') || document.activeElement === document.body)
+      button?.focus();
+  };
+
+  #closeMenu(): void {
+    this.renderRoot.querySelector<HTMLElement>('#reactions')?.hidePopover();
+  }
+
+  protected override firstUpdated(): void {
+    // Needed in the call only: its chunk loads once the controls show.
+    void import('./reactions-menu.js').then((menu) => (this.menu = menu));
+  }
+
   protected override updated(): void {
     // Wire each menu button to its popover (the attribute form is newer than the lint's HTML data).
     const panel = this.renderRoot.querySelector<HTMLElement>('#devices');
     for (const button of this.renderRoot.querySelectorAll<HTMLButtonElement>('.more'))
       button.popoverTargetElement = panel;
+    const react = this.renderRoot.querySelector<HTMLButtonElement>('.react');
+    if (react)
+      react.popoverTargetElement = this.renderRoot.querySelector<HTMLElement>('#reactions');
   }
 
   override render() {
@@ -146,6 +180,8 @@ export class CallControlsElement extends CallPartElement {
     const mic = local.microphoneEnabled;
     const cam = local.cameraEnabled;
     const share = local.screenShareEnabled;
+    const hand = this.#ownHandRaised;
+    const menu = this.menu;
     return html`
       <div part="base" class="base" role="group" aria-label=${t.t('controls')}>
         <div class="split">
@@ -212,6 +248,14 @@ export class CallControlsElement extends CallPartElement {
               </button>`
             : nothing
         }
+        <button
+          part="button reactions-button"
+          class="control react"
+          aria-label=${t.t('reactions')}
+          aria-haspopup="menu"
+        >
+          <span aria-hidden="true">${hand === undefined ? '🙂' : '✋'}</span>
+        </button>
         <slot></slot>
         <button part="button leave-button" class="control leave" @click=${() => this.#call.leave()}>
           ${icons.leave}<span>${t.t('leave')}</span>
@@ -230,8 +274,40 @@ export class CallControlsElement extends CallPartElement {
           void this.#call.selectDevice(kind, id);
         })}
       </div>
+      <div
+        id="reactions"
+        part="reactions-menu"
+        class="panel menu"
+        role="menu"
+        aria-label=${t.t('reactions')}
+        .popover=${'auto'}
+        @toggle=${this.#onMenuToggle}
+        @keydown=${(e: KeyboardEvent) => menu?.onMenuKeyDown(e.currentTarget as HTMLElement, e)}
+      >
+        ${menu?.reactionsMenu(t, {
+          handRaised: hand !== undefined,
+          canReact: !snapshot.participants.find((p) => p.isLocal)?.reaction,
+          // Either choice closes the menu, as Element Call's does.
+          toggleHand: () => {
+            this.#closeMenu();
+            void this.toggleHand();
+          },
+          react: (name) => {
+            this.#closeMenu();
+            void this.#call.sendReaction(name);
+          },
+        })}
+      </div>
     `;
   }
+}
+
+/** Puts a popover just above the button that opened it, inside the window. */
+function placeAbove(panel: HTMLElement, button: HTMLElement | null | undefined): void {
+  const box = button?.getBoundingClientRect();
+  if (!box) return;
+  panel.style.left = `${Math.max(8, Math.min(box.left, innerWidth - panel.offsetWidth - 8))}px`;
+  panel.style.bottom = `${innerHeight - box.top + 8}px`;
 }
 
 declare global {

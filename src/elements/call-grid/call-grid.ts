@@ -29,6 +29,8 @@ const tileParts = [
   'quality',
   'e2ee-badge',
   'pin-button',
+  'hand-badge',
+  'reaction',
 ]
   .map((p) => `${p}:tile__${p}`)
   .join(', ');
@@ -45,7 +47,7 @@ type Corner = 'tl' | 'tr' | 'bl' | 'br';
  * @slot empty - Shown while you are alone in the call (defaults to "Waiting for others to join…").
  *
  * @csspart base - The layout's wrapper.
- * @csspart tile - Every `<call-tile>`; its own parts are exported as `tile__base`, `tile__video`, `tile__avatar`, `tile__name`, `tile__muted-badge`, `tile__quality`, `tile__e2ee-badge` and `tile__pin-button`.
+ * @csspart tile - Every `<call-tile>`; its own parts are exported as `tile__base`, `tile__video`, `tile__avatar`, `tile__name`, `tile__muted-badge`, `tile__quality`, `tile__e2ee-badge`, `tile__pin-button`, `tile__hand-badge` and `tile__reaction`.
  * @csspart pip - The movable self view in a one-on-one call.
  * @csspart spotlight - The large tile of the spotlight layout.
  * @csspart filmstrip - The strip of small tiles next to the spotlight.

@@ -128,6 +128,13 @@ export const styles = css`
   :host(:state(pinned)) .pin {
     opacity: 1;
   }
+  .reaction {
+    position: absolute;
+    top: 6px;
+    left: 6px;
+    font-size: clamp(24px, 18cqmin, 64px);
+    line-height: 1;
+  }
   @container (max-width: 150px) {
     .quality,
     .pin {

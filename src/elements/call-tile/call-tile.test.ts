@@ -185,6 +185,27 @@ describe('<call-tile>', () => {
     assert.isTrue((p.cameraTrack as FakeTrack).views[0]?.released);
   });
 
+  it('shows a raised hand and the reaction on the camera tile, not on the screen share', async () => {
+    const p = fakeParticipant(1, {
+      handRaisedAt: Date.now(),
+      reaction: { emoji: '🎉', name: 'party' },
+      screenShareEnabled: true,
+      screenShareTrack: fakeVideoTrack({ source: 'screen-share' }),
+    });
+    const el = await tile(p);
+    assert.equal($(el, '[part="hand-badge"]').getAttribute('aria-label'), 'Hand raised');
+    assert.equal($(el, '[part="reaction"]').textContent.trim(), '🎉');
+    assert.deepEqual(states(el, ['hand-raised']), ['hand-raised']);
+    el.source = 'screen-share';
+    await el.updateComplete;
+    assert.lengthOf($$(el, '[part="hand-badge"], [part="reaction"]'), 0);
+    assert.deepEqual(states(el, ['hand-raised']), []);
+    el.source = 'camera';
+    el.participant = { ...p, handRaisedAt: undefined, reaction: undefined };
+    await el.updateComplete;
+    assert.lengthOf($$(el, '[part="hand-badge"], [part="reaction"]'), 0, 'lowered, reaction over');
+  });
+
   it('is accessible', async () => {
     const el = await tile(fakeParticipant(1, { microphoneEnabled: false }));
     el.pinnable = true;
@@ -204,6 +225,8 @@ describe('<call-tile>', () => {
       "their app can't encrypt": () => fakeParticipant(1, { encryption: 'unsupported' }),
       'poor connection': () => fakeParticipant(1, { connectionQuality: 'poor' }),
       ourselves: () => fakeParticipant(0, { isLocal: true }),
+      'hand raised, reacting': () =>
+        fakeParticipant(1, { handRaisedAt: 1, reaction: { emoji: '👍', name: 'thumbsup' } }),
     };
     for (const [label, make] of Object.entries(states)) {
       it(`is accessible: ${label}`, async () => {

@@ -31,6 +31,8 @@ const bars = { excellent: 3, good: 2, poor: 1, lost: 0, unknown: 0 } as const;
  * @csspart quality - The connection-quality indicator.
  * @csspart e2ee-badge - The encryption warning ("Waiting for encryption key", "Cannot decrypt").
  * @csspart pin-button - The pin button.
+ * @csspart hand-badge - The raised hand (✋), while their hand is up.
+ * @csspart reaction - Their reaction's emoji, for the 3 s it shows.
  *
  * @cssproperty [--matrix-call-tile-background=light-dark(#dfe4ea, #262b32)] - Background behind the avatar.
  * @cssproperty [--matrix-call-speaking=light-dark(#0b6e4f, #3fd69f)] - Colour of the soft speaking glow.
@@ -46,6 +48,7 @@ const bars = { excellent: 3, good: 2, poor: 1, lost: 0, unknown: 0 } as const;
  * @cssstate key-invalid - Their media cannot be decrypted with the keys we have.
  * @cssstate cannot-encrypt - Their app cannot encrypt, so an encrypted call takes none of their media.
  * @cssstate poor-connection - Their connection is poor or lost.
+ * @cssstate hand-raised - Their hand is raised.
  */
 export class CallTileElement extends LitElement {
   static override styles = [tokens, styles];
@@ -146,6 +149,7 @@ export class CallTileElement extends LitElement {
       'key-invalid': p?.encryption === 'key-invalid',
       'cannot-encrypt': p?.encryption === 'unsupported',
       'poor-connection': p?.connectionQuality === 'poor' || p?.connectionQuality === 'lost',
+      'hand-raised': !screen && p?.handRaisedAt !== undefined,
     };
     for (const [name, on] of Object.entries(states)) toggleState(this.#internals, name, on);
   }
@@ -262,7 +266,21 @@ export class CallTileElement extends LitElement {
               >`
             : nothing
         }
+        ${
+          screen || !p.reaction
+            ? nothing
+            : html`<span part="reaction" class="reaction" role="img" aria-label=${p.reaction.emoji}
+                >${p.reaction.emoji}</span
+              >`
+        }
         <div class="overlay">
+          ${
+            screen || p.handRaisedAt === undefined
+              ? nothing
+              : html`<span part="hand-badge" class="pill" role="img" aria-label=${t.t('handRaised')}
+                  >✋</span
+                >`
+          }
           <span part="name" class="pill">
             ${
               !screen && !p.microphoneEnabled

@@ -60,6 +60,16 @@ export function callChanges(
     events.push(new CallParticipantJoinedEvent(p));
     if (wasInCall) announcements.push(t.t('joined', { name: p.displayName }));
   }
+  for (const [id, p] of after) {
+    const was = before.get(id);
+    if (!was) continue;
+    if ((was.handRaisedAt === undefined) !== (p.handRaisedAt === undefined))
+      announcements.push(
+        t.t(p.handRaisedAt === undefined ? 'loweredHand' : 'raisedHand', { name: p.displayName }),
+      );
+    if (p.reaction && p.reaction !== was.reaction)
+      announcements.push(t.t('reacted', { name: p.displayName, emoji: p.reaction.emoji }));
+  }
   for (const [id, p] of before) {
     if (after.has(id)) continue;
     events.push(new CallParticipantLeftEvent(p));

@@ -753,6 +753,26 @@ describe('<matrix-call>', () => {
       await settle(el);
       assert.equal(live.textContent.trim(), 'Microphone off');
     });
+
+    it('announces raised and lowered hands and reactions, once each', async () => {
+      const { el, session } = await inCall(1);
+      const live = $(el, '[aria-live="polite"]');
+      const alice = session.snapshot.participants[1];
+      assert.ok(alice);
+      session.updateParticipant(alice.id, { handRaisedAt: Date.now() });
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Alice raised their hand');
+      const reaction = { emoji: '👏', name: 'clapping' };
+      session.updateParticipant(alice.id, { reaction });
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Alice reacted 👏');
+      session.updateParticipant(alice.id, { speaking: true }); // the same reaction still shows
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Alice reacted 👏');
+      session.updateParticipant(alice.id, { handRaisedAt: undefined, reaction: undefined });
+      await settle(el);
+      assert.equal(live.textContent.trim(), 'Alice lowered their hand');
+    });
   });
 
   describe('incoming call', () => {
