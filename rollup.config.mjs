@@ -6,6 +6,7 @@ import esbuild from 'rollup-plugin-esbuild';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { packageUrl } from './scripts/rollup-plugin-package-url.mjs';
 import { minifyTemplates } from './scripts/rollup-plugin-minify-templates.mjs';
+import { terseEntry } from './scripts/rollup-plugin-terse-entry.mjs';
 import { readFileSync, rmSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
 
@@ -72,6 +73,7 @@ const cdn = {
     chunkFileNames: 'chunks/[name]-[hash].js',
     assetFileNames: 'assets/[name]-[hash][extname]',
     sourcemap: true,
+    plugins: [terseEntry('matrix-call.js')],
   },
   plugins: [
     nodeResolve({ browser: true, preferBuiltins: false, exportConditions: ['production'] }),

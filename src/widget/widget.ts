@@ -5,12 +5,9 @@
  */
 import { WidgetApi } from 'matrix-widget-api';
 import { createCallSession } from '../core/load.js';
-import { defineElements } from '../elements/define-elements.js';
 import { bridgeWidget } from './widget-bridge.js';
 import { readWidgetParams, type WidgetParams } from './widget-params.js';
 import { showParamProblems, themeFor } from './widget-page.js';
-
-defineElements();
 
 const root = document.getElementById('call') ?? document.body;
 const read = readWidgetParams(location.search, location.hash);
@@ -19,6 +16,8 @@ else showParamProblems(root, read.problems, location.search, location.hash);
 
 async function start(params: WidgetParams): Promise<void> {
   const api = new WidgetApi(params.widgetId, new URL(params.parentUrl).origin);
+  // The elements come from the CDN entry (widget.html loads it first), not from this bundle.
+  await customElements.whenDefined('matrix-call');
   const element = document.createElement('matrix-call');
   // A preloaded widget waits in the lobby for the host's io.element.join.
   element.skipLobby = params.skipLobby && !params.preload;
