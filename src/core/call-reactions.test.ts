@@ -225,4 +225,43 @@ describe('CallReactions', () => {
     arrive(hand(alice.userId, alice.eventId));
     assert.equal(changes(), 0);
   });
+
+  it('keeps our own hand up when our membership is sent again', async () => {
+    const me = {
+      eventId: '$m-me',
+      userId: '@me:hs',
+      deviceId: 'ME',
+      rtcBackendIdentity: '@me:hs:ME',
+    };
+    const { reactions, arrive, setMembers } = setup([me, bob]);
+    const sent: unknown[] = [];
+    const client = (reactions as unknown as { options: { client: { sendEvent: unknown } } }).options
+      .client;
+    client.sendEvent = (_room: string, _type: string, content: unknown) => {
+      sent.push(content);
+      return Promise.resolve({ event_id: `$r${sent.length}` });
+    };
+    arrive(
+      event('m.reaction', '@me:hs', {
+        'm.relates_to': { rel_type: 'm.annotation', event_id: '$m-me', key: RAISED_HAND_KEY },
+      }),
+    );
+    assert.isDefined(reactions.of('@me:hs:ME').handRaisedAt);
+    // The camera went off: matrix-js-sdk re-sent our membership with `m.call.intent` audio.
+    setMembers([{ ...me, eventId: '$m-me-2' }, bob]);
+    await waitFor('our hand to go up again', () => sent.length === 1, 2000, 20);
+    assert.deepEqual(sent[0], {
+      'm.relates_to': { rel_type: 'm.annotation', event_id: '$m-me-2', key: RAISED_HAND_KEY },
+    });
+    await waitFor(
+      'our hand to show again',
+      () => !!reactions.of('@me:hs:ME').handRaisedAt,
+      2000,
+      20,
+    );
+    // Someone else's new membership drops their hand for good; leaving drops ours.
+    setMembers([bob]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.lengthOf(sent, 1);
+  });
 });

@@ -269,12 +269,17 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
       const read = readMembership(m);
       if (read) next.set(read.eventId, read);
     }
+    const before = this.#memberships;
     this.#memberships = next;
     this.emit(CallReactionsEvent.MembershipsRead);
     let changed = false;
+    let ownHandDropped = false;
+    const { userId, deviceId } = this.options;
     // A hand or reaction belongs to one membership event: a leave or a new membership ends it.
     for (const [identity, hand] of this.#hands) {
       if (next.get(hand.membershipEventId)?.identity === identity) continue;
+      const previous = before.get(hand.membershipEventId);
+      if (previous?.userId === userId && previous.deviceId === deviceId) ownHandDropped = true;
       this.#hands.delete(identity);
       changed = true;
     }
@@ -286,6 +291,13 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
     }
     if (changed) this.emit(CallReactionsEvent.Changed);
     for (const m of next.values()) this.#lookForEarlierHand(m);
+    // Our membership was sent again (the camera changed the call intent, or it came back after
+    // an outage) and is still there: keep our hand up on the new one.
+    const stillIn = [...next.values()].some((m) => m.userId === userId && m.deviceId === deviceId);
+    if (ownHandDropped && stillIn) {
+      this.options.log.info('reactions', 'raising our hand again on our new membership');
+      this.setHandRaised(true).catch(() => undefined);
+    }
   }
 
   /**
