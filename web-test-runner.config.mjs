@@ -1,11 +1,17 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { cjsAsEsm, e2eeWorkerUrl, stackCommands, resultsReporter } from './scripts/wtr-plugins.mjs';
-import { chromiumLauncher, firefoxLauncher } from './scripts/wtr-browsers.mjs';
+import {
+  chromiumLauncher,
+  firefoxLauncher,
+  viewportCommand,
+  webkitLauncher,
+} from './scripts/wtr-browsers.mjs';
 
-// `MC_TEST_BROWSER=firefox` runs the component tests (src/) in Firefox ESR instead; the
+// `MC_TEST_BROWSER=firefox` (or `webkit`) runs the component tests (src/) in Firefox ESR (or
+// WebKitGTK) instead; the
 // stack tests (test/browser/) run in Chromium only, where coverage is measured too.
 const browser = process.env.MC_TEST_BROWSER || 'chromium';
-const launchers = { chromium: chromiumLauncher, firefox: firefoxLauncher };
+const launchers = { chromium: chromiumLauncher, firefox: firefoxLauncher, webkit: webkitLauncher };
 if (!launchers[browser]) throw new Error(`MC_TEST_BROWSER: no launcher for ${browser}`);
 const chromium = browser === 'chromium';
 
@@ -28,6 +34,7 @@ export default {
   },
   mimeTypes: { '**/*.ts': 'js' },
   plugins: [
+    viewportCommand(),
     e2eeWorkerUrl(),
     stackCommands(),
     cjsAsEsm(),

@@ -2,6 +2,8 @@ import { ChromeLauncher, chromeLauncher, puppeteerCore } from '@web/test-runner-
 import { chromePath, chromiumFlags } from './chromium.mjs';
 import { firefoxLaunchOptions } from './firefox.mjs';
 import { startSoundServer } from './sound-server.mjs';
+import { WebdriverLauncher } from '@web/test-runner-webdriver';
+import { startWebKitDriver, webkitCapabilities } from './webkit.mjs';
 
 /** Debian's Chromium, driven over CDP by puppeteer-core. */
 export function chromiumLauncher() {
@@ -44,4 +46,64 @@ class FirefoxLauncher extends ChromeLauncher {
 
 export function firefoxLauncher() {
   return new FirefoxLauncher();
+}
+
+/**
+ * Debian's WebKitGTK over classic WebDriver (@web/test-runner-webdriver and
+ * WebKitWebDriver), on its own Xvfb and sound server (scripts/webkit.mjs).
+ */
+class WebKitLauncher extends WebdriverLauncher {
+  #driver;
+
+  constructor() {
+    super({ capabilities: webkitCapabilities, hostname: '127.0.0.1', port: 0, logLevel: 'error' });
+  }
+
+  async initialize(config, testFiles) {
+    this.#driver ??= await startWebKitDriver();
+    this.options.port = this.#driver.port;
+    await super.initialize(config, testFiles);
+    this.name = 'WebKitGTK';
+  }
+
+  async stop() {
+    await super.stop();
+    await this.#driver?.stop();
+    this.#driver = undefined;
+  }
+}
+
+export function webkitLauncher() {
+  return new WebKitLauncher();
+}
+
+/**
+ * `executeServerCommand('viewport', {width, height})`: @web/test-runner-commands' setViewport
+ * for every launcher, WebDriver ones too (there the window is sized until the page's
+ * viewport has that size).
+ */
+export function viewportCommand() {
+  return {
+    name: 'viewport-command',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'viewport') return undefined;
+      const { width, height } = payload;
+      const launcher = session.browser;
+      if (launcher.type === 'puppeteer') {
+        await launcher.getPage(session.id).setViewport({ width, height });
+        return true;
+      }
+      if (launcher.type !== 'webdriver' || !launcher.driver)
+        throw new Error(`viewport: not supported for ${launcher.type}`);
+      const driver = launcher.driver;
+      for (let i = 0; i < 4; i++) {
+        const [w, h] = await driver.execute(() => [innerWidth, innerHeight]);
+        if (w === width && h === height) return true;
+        const size = await driver.getWindowSize();
+        await driver.setWindowSize(size.width + width - w, size.height + height - h);
+      }
+      const [w, h] = await driver.execute(() => [innerWidth, innerHeight]);
+      throw new Error(`viewport: the window gives ${w}×${h}, not ${width}×${height}`);
+    },
+  };
 }

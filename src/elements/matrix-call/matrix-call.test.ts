@@ -486,6 +486,7 @@ describe('<matrix-call>', () => {
       });
       await until(() => !!el.shadowRoot?.querySelector('[part~="notice"]'), 'notice');
       assert.include(text(el), 'Permission to use the camera was denied');
+      // Where the permission is kept differs per browser (WebKitGTK has site settings).
       assert.include(
         text(el),
         navigator.userAgent.includes('Firefox/')
