@@ -4,6 +4,7 @@ import {
   chromiumLauncher,
   firefoxLauncher,
   viewportCommand,
+  webdriverKeyHold,
   webkitLauncher,
 } from './scripts/wtr-browsers.mjs';
 
@@ -35,6 +36,7 @@ export default {
   mimeTypes: { '**/*.ts': 'js' },
   plugins: [
     viewportCommand(),
+    webdriverKeyHold(),
     e2eeWorkerUrl(),
     stackCommands(),
     cjsAsEsm(),

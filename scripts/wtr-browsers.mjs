@@ -107,3 +107,48 @@ export function viewportCommand() {
     },
   };
 }
+
+/** WebDriver's key codes for the keys the tests hold down (others are typed as they are). */
+const webdriverKeys = {
+  Shift: '\uE008',
+  Control: '\uE009',
+  Alt: '\uE00A',
+  Meta: '\uE03D',
+  ' ': ' ',
+};
+
+/**
+ * `sendKeys({ down })` and `sendKeys({ up })` for WebDriver launchers, which
+ * @web/test-runner-commands supports only for puppeteer and playwright. It must answer
+ * before that plugin (which throws for them), so it moves itself to the front of the
+ * dispatcher's list.
+ */
+export function webdriverKeyHold() {
+  const plugin = {
+    name: 'webdriver-key-hold',
+    serverStart({ config }) {
+      // The test runner's command dispatcher asks its own list of plugins, in order.
+      for (const other of config.plugins ?? []) {
+        const list = other.plugins;
+        if (!Array.isArray(list) || !list.includes(plugin)) continue;
+        list.splice(list.indexOf(plugin), 1);
+        list.unshift(plugin);
+      }
+    },
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'send-keys' || session.browser.type !== 'webdriver') return undefined;
+      const key = payload?.down ?? payload?.up;
+      if (key === undefined) return undefined;
+      const value = webdriverKeys[key] ?? key;
+      await session.browser.driver.performActions([
+        {
+          type: 'key',
+          id: 'keyboard',
+          actions: [{ type: payload.down !== undefined ? 'keyDown' : 'keyUp', value }],
+        },
+      ]);
+      return true;
+    },
+  };
+  return plugin;
+}
