@@ -43,5 +43,5 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
   ],
   browsers: [launchers[browser]()],
-  ...resultsReporter(chromium ? 'browser' : `browser-${browser}`),
+  ...resultsReporter(chromium ? 'browser' : browser),
 };

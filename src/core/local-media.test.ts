@@ -37,7 +37,10 @@ describe('LocalMedia', () => {
       assert.isAbove(media.devices.videoinput.length, 0);
       assert.isAbove(media.devices.audioinput.length, 0);
       assert.isNotEmpty(media.devices.videoinput[0]?.label);
-      // The fake microphones play a beep (Chromium) or a tone (Firefox): the meter moves.
+      // Choosing the speaker needs setSinkId: Chromium and Firefox have it, WebKitGTK not.
+      const webkitGtk = /X11.*Version\/[\d.]+ Safari\//.test(navigator.userAgent);
+      assert.equal(media.state.canSelectAudioOutput, !webkitGtk, 'a speaker choice with setSinkId');
+      // The fake microphones play a beep (Chromium) or a tone (Firefox, WebKitGTK): the meter moves.
       await until(() => media.state.audioLevel > 0, 'a microphone level');
       assert.isAbove(changes(), 0);
     } finally {
