@@ -108,22 +108,30 @@ export function viewportCommand() {
   };
 }
 
-/** WebDriver's key codes for the keys the tests hold down (others are typed as they are). */
+/** WebDriver's codes of the named keys the tests use (one character stands for itself). */
 const webdriverKeys = {
   Shift: '\uE008',
   Control: '\uE009',
   Alt: '\uE00A',
   Meta: '\uE03D',
-  ' ': ' ',
+  Tab: '\uE004',
+  Enter: '\uE007',
+  Escape: '\uE00C',
+  Space: ' ',
+  ArrowLeft: '\uE012',
+  ArrowUp: '\uE013',
+  ArrowRight: '\uE014',
+  ArrowDown: '\uE015',
 };
 
 /**
  * `sendKeys({ down })` and `sendKeys({ up })` for WebDriver launchers, which
- * @web/test-runner-commands supports only for puppeteer and playwright. It must answer
- * before that plugin (which throws for them), so it moves itself to the front of the
- * dispatcher's list.
+ * @web/test-runner-commands supports only for puppeteer and playwright, and a `press` while
+ * a key is held (so Shift+Tab is one chord). It must answer before that plugin (which throws
+ * for them), so it moves itself to the front of the dispatcher's list.
  */
 export function webdriverKeyHold() {
+  const held = new Set();
   const plugin = {
     name: 'webdriver-key-hold',
     serverStart({ config }) {
@@ -137,16 +145,25 @@ export function webdriverKeyHold() {
     },
     async executeCommand({ command, payload, session }) {
       if (command !== 'send-keys' || session.browser.type !== 'webdriver') return undefined;
-      const key = payload?.down ?? payload?.up;
-      if (key === undefined) return undefined;
-      const value = webdriverKeys[key] ?? key;
-      await session.browser.driver.performActions([
-        {
-          type: 'key',
-          id: 'keyboard',
-          actions: [{ type: payload.down !== undefined ? 'keyDown' : 'keyUp', value }],
-        },
-      ]);
+      const code = (key) => webdriverKeys[key] ?? key;
+      let actions;
+      if (payload?.down !== undefined) {
+        held.add(payload.down);
+        actions = [{ type: 'keyDown', value: code(payload.down) }];
+      } else if (payload?.up !== undefined) {
+        held.delete(payload.up);
+        actions = [{ type: 'keyUp', value: code(payload.up) }];
+      } else if (payload?.press !== undefined && held.size > 0) {
+        const value = code(payload.press);
+        actions = [
+          ...[...held].map((key) => ({ type: 'keyDown', value: code(key) })),
+          { type: 'keyDown', value },
+          { type: 'keyUp', value },
+        ];
+      } else {
+        return undefined;
+      }
+      await session.browser.driver.performActions([{ type: 'key', id: 'keyboard', actions }]);
       return true;
     },
   };
