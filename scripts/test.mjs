@@ -91,18 +91,21 @@ async function nodeSuite(name, patterns, { env } = {}) {
   });
 }
 
-async function browserSuite() {
-  const name = 'browser';
+/**
+ * web-test-runner in one browser: `browser` is Chromium with the stack tests and coverage;
+ * `firefox` and `webkit` run the component tests (src/) in Firefox ESR and WebKitGTK.
+ */
+async function browserSuite(name, browser, label) {
   if (!wanted(name)) return;
-  banner('browser (web-test-runner in Chromium)');
-  const file = '.test-results/browser.json';
+  banner(`${name} (web-test-runner in ${label})`);
+  const file = `.test-results/${name}.json`;
   rmSync(file, { force: true });
   const start = performance.now();
-  const ok = await run(process.execPath, [
-    '--import',
-    'tsx',
-    'node_modules/@web/test-runner/dist/bin.js',
-  ]);
+  const ok = await run(
+    process.execPath,
+    ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js'],
+    { env: { MC_TEST_BROWSER: browser } },
+  );
   const counts = existsSync(file)
     ? JSON.parse(readFileSync(file, 'utf8'))
     : { passed: 0, failed: 1, skipped: 0 };
@@ -148,7 +151,11 @@ if (needsStack) {
 
 try {
   await nodeSuite('stack', ['test/stack/*.test.ts']);
-  await browserSuite();
+  await browserSuite('browser', 'chromium', 'Chromium');
+  await browserSuite('firefox', 'firefox', 'Firefox ESR');
+  // WebKitGTK only when asked (`npm test -- webkit`): two focus-ring tests still fail there
+  // after a resize to phone width leaves the page without focus (README, Browser support).
+  if (only.includes('webkit')) await browserSuite('webkit', 'webkit', 'WebKitGTK');
   if (built) await nodeSuite('cdn', ['test/cdn/*.test.ts']);
   if (existsSync('test/e2e')) await nodeSuite('e2e', ['test/e2e/*.test.ts']);
   if (built) await check('size', process.execPath, ['bench/size.mjs', '--check']);

@@ -237,8 +237,8 @@ function publicInfo(info) {
   };
 }
 
-/** Default output, plus a JSON file of pass/fail counts for `npm test`'s closing line. */
-export function resultsReporter() {
+/** Default output, plus a JSON file of pass/fail counts (`.test-results/<name>.json`) for `npm test`'s closing line. */
+export function resultsReporter(name = 'browser') {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   const walk = (suite) => {
     for (const test of suite.tests ?? []) {
@@ -257,7 +257,7 @@ export function resultsReporter() {
       }
       mkdirSync(new URL('../.test-results/', import.meta.url), { recursive: true });
       writeFileSync(
-        new URL('../.test-results/browser.json', import.meta.url),
+        new URL(`../.test-results/${name}.json`, import.meta.url),
         JSON.stringify(counts),
       );
     },

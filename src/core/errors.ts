@@ -321,7 +321,8 @@ function permissionHint(kind: 'camera' | 'microphone' | 'screen'): string {
   const ua = (globalThis.navigator as Navigator | undefined)?.userAgent ?? '';
   const where = /Firefox\//.test(ua)
     ? 'click the permissions icon left of the address bar, remove the block on the ' + kind
-    : /Version\/[\d.]+ .*Safari\//.test(ua)
+    : // Safari on Apple systems; WebKitGTK (GNOME Web) sends the same Safari token.
+      /Version\/[\d.]+ .*Safari\//.test(ua) && /Macintosh|iPhone|iPad/.test(ua)
       ? `open Safari › Settings for this website and set ${kind === 'camera' ? 'Camera' : 'Microphone'} to Allow`
       : `open the site settings (the icon left of the address bar) and allow the ${kind}`;
   return `To allow it, ${where}, then reload the page. Until then you can still join to watch and listen.`;

@@ -1,4 +1,4 @@
-// LocalMedia against Chromium's fake camera and microphone: real getUserMedia, no server.
+// LocalMedia against the browser's fake camera and microphone: real getUserMedia, no server.
 import { assert } from '@open-wc/testing';
 import { DiagnosticsLog } from './diagnostics.js';
 import { MatrixCallError } from './errors.js';
@@ -37,7 +37,10 @@ describe('LocalMedia', () => {
       assert.isAbove(media.devices.videoinput.length, 0);
       assert.isAbove(media.devices.audioinput.length, 0);
       assert.isNotEmpty(media.devices.videoinput[0]?.label);
-      // Chromium's fake microphone plays a beep: the meter moves.
+      // Choosing the speaker needs setSinkId: Chromium and Firefox have it, WebKitGTK not.
+      const webkitGtk = /X11.*Version\/[\d.]+ Safari\//.test(navigator.userAgent);
+      assert.equal(media.state.canSelectAudioOutput, !webkitGtk, 'a speaker choice with setSinkId');
+      // The fake microphones play a beep (Chromium) or a tone (Firefox, WebKitGTK): the meter moves.
       await until(() => media.state.audioLevel > 0, 'a microphone level');
       assert.isAbove(changes(), 0);
     } finally {
@@ -121,6 +124,15 @@ describe('LocalMedia', () => {
   });
 
   it('maps getUserMedia failures to typed, actionable errors', () => {
+    /** The camera hint as a browser with this user agent gets it. */
+    const hintFor = (ua: string) => {
+      Object.defineProperty(navigator, 'userAgent', { value: ua, configurable: true });
+      try {
+        return mediaError('camera', err('NotAllowedError')).hint ?? '';
+      } finally {
+        delete (navigator as { userAgent?: string }).userAgent; // back to Navigator.prototype's
+      }
+    };
     const err = (name: string) => Object.assign(new Error(name), { name });
     assert.equal(mediaError('camera', err('NotAllowedError')).reason, 'media-permission-denied');
     assert.equal(mediaError('microphone', err('NotFoundError')).reason, 'media-device-not-found');
@@ -131,6 +143,16 @@ describe('LocalMedia', () => {
     assert.equal(mediaError('camera', err('NotReadableError')).reason, 'media-device-failed');
     assert.equal(mediaError('screen', err('AbortError')).reason, 'aborted');
     assert.equal(mediaError('screen', err('NotAllowedError')).reason, 'media-permission-denied');
-    assert.include(mediaError('camera', err('NotAllowedError')).hint, 'site settings');
+    // Where the permission is kept differs per browser (WebKitGTK has site settings).
+    assert.include(
+      mediaError('camera', err('NotAllowedError')).hint,
+      navigator.userAgent.includes('Firefox/') ? 'remove the block on the camera' : 'site settings',
+    );
+    const safari =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15';
+    const webkitGtk =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15';
+    assert.include(hintFor(safari), 'Safari › Settings');
+    assert.include(hintFor(webkitGtk), 'site settings', 'GNOME Web is not Safari');
   });
 });

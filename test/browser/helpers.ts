@@ -1,6 +1,6 @@
 // Shared helpers for the component tests.
 import { aTimeout, expect, nextFrame, waitUntil } from '@open-wc/testing';
-import { setViewport } from '@web/test-runner-commands';
+import { executeServerCommand } from '@web/test-runner-commands';
 
 import { defineElements } from '../../src/elements/define-elements.js';
 
@@ -110,6 +110,10 @@ async function finishedAnimations(root: Element): Promise<void> {
 
 /** The test runner's own viewport, restored after each check. */
 const defaultViewport = { width: 800, height: 600 };
+
+/** Resizes the viewport, in WebDriver browsers too (`viewportCommand`, scripts/wtr-browsers.mjs). */
+const setViewport = (size: { width: number; height: number }) =>
+  executeServerCommand('viewport', { width: size.width, height: size.height });
 
 /**
  * Runs axe on `el` at desktop and at phone width (media queries follow the viewport);

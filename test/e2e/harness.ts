@@ -124,6 +124,7 @@ export type Watched = 'gone' | 'placeholder' | 'muted' | 'colour';
 
 interface E2E {
   videoDecoding(): Promise<DecodingSample[]>;
+  scriptTransforms(): { senders: number; receivers: number };
   view(): string;
   /** The call's error (reason, message, hint), or '' if none. */
   error(): string;
@@ -148,7 +149,11 @@ declare global {
 }
 
 /** Keeps every token and JWT a page is given, to scan logs for them later. */
-export async function collectSecrets(run: E2ERun, response: Response, ours = false): Promise<void> {
+export async function collectSecrets(
+  run: E2ERun,
+  response: Pick<Response, 'url' | 'json'> & { request(): { method(): string } },
+  ours = false,
+): Promise<void> {
   const url = response.url();
   const method = response.request().method();
   // A delayed event's ID lets anyone send or cancel it: our delayed leave's is a secret too.
@@ -211,6 +216,15 @@ export interface Peer {
   readonly colour: Colour;
   readonly rgb: readonly number[];
   readonly user: ProvisionedUser | undefined;
+  /** Whether a decoded pixel is this peer's camera (default: within 20 of `rgb`). */
+  showsCamera?(px: readonly number[]): boolean;
+}
+
+/** Whether `px` is what `peer`'s camera sends. */
+export function looksLike(peer: Peer, px: readonly number[] | null): boolean {
+  if (!px) return false;
+  if (peer.showsCamera) return peer.showsCamera(px);
+  return px.every((c, i) => Math.abs(c - (peer.rgb[i] ?? 0)) <= 20);
 }
 
 /** Everything shared by one suite run. */
@@ -465,7 +479,7 @@ export class Participant {
    * when only another participant's view matters (several browsers share 2 cores).
    */
   async stopWatching(): Promise<void> {
-    await this.doc.evaluate(() => {
+    await this.evaluate(() => {
       const el = document.querySelector<HTMLElement>('matrix-call');
       if (el) el.style.transform = 'translateY(300vh)';
     });
@@ -473,7 +487,7 @@ export class Participant {
 
   /** Brings the call back into view after stopWatching. */
   async startWatching(): Promise<void> {
-    await this.doc.evaluate(() => {
+    await this.evaluate(() => {
       const el = document.querySelector<HTMLElement>('matrix-call');
       if (el) el.style.transform = '';
     });
@@ -484,9 +498,10 @@ export class Participant {
     await waitFor(
       `${this.label}'s lobby preview`,
       () =>
-        this.doc.evaluate(() => {
+        this.evaluate(() => {
           const video = document
             .querySelector('matrix-call')
+            ?.shadowRoot?.querySelector('call-lobby')
             ?.shadowRoot?.querySelector<HTMLVideoElement>('[part~="preview"] video');
           return !!video && video.videoWidth > 0;
         }),
@@ -536,6 +551,14 @@ export class Participant {
     }
   }
 
+  /**
+   * Runs `fn(arg)` in the document that holds `<matrix-call>` (Playwright here; other
+   * browsers' participants override it).
+   */
+  evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R> {
+    return this.doc.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown);
+  }
+
   get p(): Page {
     if (!this.page) throw new Error(`${this.label} has no page`);
     return this.page;
@@ -547,7 +570,7 @@ export class Participant {
   }
 
   view(): Promise<string> {
-    return this.doc.evaluate(() => window.__e2e.view());
+    return this.evaluate(() => window.__e2e.view());
   }
 
   async waitForView(view: string, timeoutMs = 30_000): Promise<void> {
@@ -557,7 +580,7 @@ export class Participant {
         const now = await this.view();
         if (now === view) return true;
         // Says what it shows instead, when the wait times out.
-        const detail = await this.doc.evaluate(() => window.__e2e.error());
+        const detail = await this.evaluate(() => window.__e2e.error());
         throw new Error(`${now}: ${detail}`);
       },
       timeoutMs,
@@ -565,7 +588,7 @@ export class Participant {
   }
 
   tiles(): Promise<TileInfo[]> {
-    return this.doc.evaluate(() => window.__e2e.tiles());
+    return this.evaluate(() => window.__e2e.tiles());
   }
 
   async remoteTiles(source?: 'camera' | 'screen-share'): Promise<TileInfo[]> {
@@ -573,16 +596,16 @@ export class Participant {
   }
 
   pixel(who: string, source: 'camera' | 'screen-share' = 'camera') {
-    return this.doc.evaluate(([w, s]) => window.__e2e.pixel(w, s), [who, source] as const);
+    return this.evaluate(([w, s]) => window.__e2e.pixel(w, s), [who, source] as const);
   }
 
   stats(): Promise<MediaStat[]> {
-    return this.doc.evaluate(() => window.__e2e.stats());
+    return this.evaluate(() => window.__e2e.stats());
   }
 
   /** Starts watching, in the page, for the moment `userId`'s tile reaches `what`. */
   async watch(userId: string, what: Watched, rgb: readonly number[] = []): Promise<void> {
-    await this.doc.evaluate(
+    await this.evaluate(
       ([id, w, colour]) => {
         window.__e2e.watch(id, w, colour);
       },
@@ -594,7 +617,7 @@ export class Participant {
   seenAt(userId: string, what: Watched, timeoutMs: number): Promise<number> {
     return waitFor(
       `${this.label} to see ${what} for ${userId}`,
-      () => this.doc.evaluate((key) => window.__e2e.seen[key], `${what}:${userId}`),
+      () => this.evaluate((key) => window.__e2e.seen[key], `${what}:${userId}`),
       timeoutMs,
       100,
     );
@@ -602,7 +625,7 @@ export class Participant {
 
   /** Date.now() of the page's last click, as the page saw it. */
   lastClick(): Promise<number> {
-    return this.doc.evaluate(() => window.__e2e.lastClick);
+    return this.evaluate(() => window.__e2e.lastClick);
   }
 
   async clickJoin(): Promise<number> {
@@ -675,7 +698,7 @@ export class Participant {
           const still: Peer[] = [];
           for (const o of pending) {
             const px = await this.pixel(idOf(o));
-            if (!px || !px.every((c, i) => Math.abs(c - (o.rgb[i] ?? 0)) <= 20)) still.push(o);
+            if (!looksLike(o, px)) still.push(o);
           }
           pending = still;
           return pending.length === 0;
@@ -729,7 +752,7 @@ export class Participant {
       );
     } catch (error) {
       // What this page's key and E2EE log says about them (it holds no secrets).
-      const { entries } = JSON.parse(await this.doc.evaluate(() => window.__e2e.diagnostics())) as {
+      const { entries } = JSON.parse(await this.evaluate(() => window.__e2e.diagnostics())) as {
         entries: { time: string; category: string; message: string; fields?: object }[];
       };
       const log = entries
@@ -773,7 +796,7 @@ export class Participant {
       `${this.label}'s self view to show ${this.colour}`,
       async () => {
         const px = await this.pixel(userId);
-        return !!px && px.every((c, i) => Math.abs(c - (this.rgb[i] ?? 0)) <= 20);
+        return looksLike(this, px);
       },
       timeoutMs,
       250,
@@ -782,14 +805,14 @@ export class Participant {
 
   /** This page's diagnostics log as it exports it (redacted). */
   diagnosticsText(): Promise<string> {
-    return this.doc.evaluate(() => window.__e2e.diagnostics());
+    return this.evaluate(() => window.__e2e.diagnostics());
   }
 
   /** Keeps this page's diagnostics log for the secret scan. */
   async keepDiagnostics(): Promise<void> {
     if (!this.page || this.page.isClosed()) return;
     try {
-      this.run.diagnosticsLogs.push(await this.doc.evaluate(() => window.__e2e.diagnostics()));
+      this.run.diagnosticsLogs.push(await this.evaluate(() => window.__e2e.diagnostics()));
     } catch {
       // a page that crashed has nothing to give
     }
@@ -842,7 +865,7 @@ export async function watchForVanishing(people: Participant[]): Promise<void> {
 export async function vanished(people: Participant[]): Promise<string[]> {
   const seen: string[] = [];
   for (const me of people) {
-    const marks = await me.doc.evaluate(() => window.__e2e.seen);
+    const marks = await me.evaluate(() => window.__e2e.seen);
     for (const key of Object.keys(marks))
       if (key.startsWith('gone:')) seen.push(`${me.label} lost ${key.slice(5)}`);
   }

@@ -104,8 +104,35 @@
     return out;
   }
 
+  /**
+   * How many live senders and receivers have an `RTCRtpScriptTransform` (the E2EE path of
+   * Firefox and Safari; Chromium's insertable streams leave `transform` empty).
+   */
+  function scriptTransforms() {
+    let senders = 0;
+    let receivers = 0;
+    for (const pc of peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      for (const s of pc.getSenders())
+        if (
+          s.track &&
+          typeof RTCRtpScriptTransform === 'function' &&
+          s.transform instanceof RTCRtpScriptTransform
+        )
+          senders++;
+      for (const r of pc.getReceivers())
+        if (
+          typeof RTCRtpScriptTransform === 'function' &&
+          r.transform instanceof RTCRtpScriptTransform
+        )
+          receivers++;
+    }
+    return { senders, receivers };
+  }
+
   window.__e2e = {
     videoDecoding,
+    scriptTransforms,
     call,
     view: () => call()?.view ?? '',
     error: () => {

@@ -117,7 +117,7 @@ void describe(
       // The host's theme follows into the call.
       assert.deepEqual(await widget.sendAction('theme_change', { name: 'dark' }), {});
       await waitFor('the widget to turn dark', () =>
-        widget.doc.evaluate(
+        widget.evaluate(
           () => document.querySelector('matrix-call')?.getAttribute('theme') === 'dark',
         ),
       );
@@ -160,7 +160,7 @@ void describe(
         [['org\\.matrix\\.msc3819'], /media keys/],
       ] as const) {
         await widget.openWidget(wyatt, room, { deny: [...deny], until: 'failed' });
-        const error = await widget.doc.evaluate(() => window.__e2e.error());
+        const error = await widget.evaluate(() => window.__e2e.error());
         assert.match(error, /^widget-capability-denied: /, error);
         assert.match(error, says, error);
       }

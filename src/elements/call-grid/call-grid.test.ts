@@ -1,5 +1,5 @@
 import { assert, expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CallGridElement } from './call-grid.js';
 import type { CallTileElement } from '../call-tile/call-tile.js';
 import { fitTiles } from './fit.js';
@@ -87,18 +87,14 @@ describe('<call-grid>', () => {
     const el = await grid(FakeCallSession.inCall(1));
     const pip = $(el, '[part="pip"]');
     const start = rect(pip);
-    const at = (x: number, y: number) => ({
-      clientX: x,
-      clientY: y,
-      pointerId: 1,
-      bubbles: true,
-      button: 0,
-    });
-    pip.dispatchEvent(new PointerEvent('pointerdown', at(start.left + 5, start.top + 5)));
+    const stage = rect(el);
+    // The browser's own mouse: a made-up pointer ID cannot be captured in Firefox.
+    const at = (x: number, y: number): [number, number] => [Math.round(x), Math.round(y)];
+    await sendMouse({ type: 'move', position: at(start.left + 5, start.top + 5) });
+    await sendMouse({ type: 'down' });
+    await sendMouse({ type: 'move', position: at(stage.left + 10, stage.top + 10) });
     await el.updateComplete;
-    pip.dispatchEvent(new PointerEvent('pointermove', at(start.left - 700, start.top - 300)));
-    await el.updateComplete;
-    pip.dispatchEvent(new PointerEvent('pointerup', at(start.left - 700, start.top - 300)));
+    await sendMouse({ type: 'up' });
     await el.updateComplete;
     assert.isTrue(pip.classList.contains('t') && pip.classList.contains('l'));
   });

@@ -68,6 +68,15 @@ describe('<call-lobby>', () => {
     assert.include(deepText(el.shadowRoot as ShadowRoot), 'Alice, Bob, Carol …');
   });
 
+  it('offers no speaker choice where the browser cannot route audio (no setSinkId)', async () => {
+    const { el, session } = await lobby();
+    session.setLocal({ canSelectAudioOutput: false });
+    await settle(el);
+    assert.lengthOf($$(el, 'select'), 2, 'microphone and camera only');
+    assert.notInclude(deepText(el.shadowRoot as ShadowRoot), 'Speaker');
+    await assertAccessibleAtEveryWidth(el, 'no speaker choice');
+  });
+
   it('toggles the microphone and camera, and picks devices', async () => {
     const { el, session } = await lobby();
     const [mic, cam] = $$<HTMLButtonElement>(el, '.toggle');
