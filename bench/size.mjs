@@ -62,7 +62,13 @@ async function bundleGz(entryPoint, external) {
   });
   return gz(Buffer.concat(out.outputFiles.map((f) => Buffer.from(f.contents))));
 }
-const peers = ['livekit-client', 'matrix-js-sdk', 'livekit-client/*', 'matrix-js-sdk/*'];
+const peers = [
+  'livekit-client',
+  'matrix-js-sdk',
+  'matrix-widget-api',
+  'livekit-client/*',
+  'matrix-js-sdk/*',
+];
 const distCore = await bundleGz('dist/core/index.js', peers);
 const distElements = await bundleGz('dist/define.js', [...peers, 'lit', 'lit/*', '@lit/*']);
 const distElementsWithLit = await bundleGz('dist/define.js', peers);
