@@ -33,6 +33,8 @@ export const PREFETCHED_GRANT_MAX_AGE_MS = 4 * 60_000;
  */
 const PREFETCH_REFRESH_MS = 3.5 * 60_000;
 const PREFETCH_REFRESHES = 17;
+/** How long a join our SFU refuses waits for a call under way to reach us (federation lag). */
+const CALL_APPEAR_WAIT_MS = 5000;
 /** Bounds Join's wait for a lobby grant still on its way (the OpenID request has no timeout). */
 const PREFETCH_WAIT_MS = 25_000;
 
@@ -132,7 +134,7 @@ export class OwnSfu {
    */
   async connect(input: JoinInput): Promise<Publishing & { participant: LocalParticipant }> {
     const { ownServiceUrl, memberId, signal } = input;
-    const { matrix, log } = this.options;
+    const { log } = this.options;
     try {
       const participant = await this.#connect(
         { serviceUrl: ownServiceUrl, memberId },
@@ -141,15 +143,9 @@ export class OwnSfu {
       );
       return { serviceUrl: ownServiceUrl, memberId, participant };
     } catch (error) {
-      const joined = this.options
-        .members()
-        .find(
-          (m) =>
-            m.serviceUrl &&
-            m.serviceUrl !== ownServiceUrl &&
-            !(m.userId === matrix.userId && m.deviceId === matrix.deviceId),
-        )?.serviceUrl;
-      if (!MatrixCallError.is(error, 'sfu-room-creation-restricted') || !joined) throw error;
+      if (!MatrixCallError.is(error, 'sfu-room-creation-restricted')) throw error;
+      const joined = await this.#callUnderWay(ownServiceUrl, signal);
+      if (!joined) throw error;
       log.warn(
         'livekit',
         'our SFU does not create rooms for us; publishing on the SFU of the call under way',
@@ -158,6 +154,33 @@ export class OwnSfu {
       const participant = await this.#connect({ serviceUrl: joined, memberId }, signal, input);
       return { serviceUrl: joined, memberId, participant };
     }
+  }
+
+  /**
+   * The SFU of someone else in the call, waiting a little for one: a call started on another
+   * homeserver reaches ours over federation a moment after its starter sees it, and a person
+   * who clicks Join at once would otherwise be told they cannot start a call.
+   */
+  async #callUnderWay(ownServiceUrl: string, signal: AbortSignal): Promise<string | undefined> {
+    const { matrix, log } = this.options;
+    const find = () =>
+      this.options
+        .members()
+        .find(
+          (m) =>
+            m.serviceUrl &&
+            m.serviceUrl !== ownServiceUrl &&
+            !(m.userId === matrix.userId && m.deviceId === matrix.deviceId),
+        )?.serviceUrl;
+    const until = Date.now() + CALL_APPEAR_WAIT_MS;
+    let found = find();
+    if (!found) log.info('livekit', 'our SFU does not create rooms for us; waiting for the call');
+    while (!found && Date.now() < until) {
+      signal.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      found = find();
+    }
+    return found;
   }
 
   /**
