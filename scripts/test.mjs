@@ -153,9 +153,7 @@ try {
   await nodeSuite('stack', ['test/stack/*.test.ts']);
   await browserSuite('browser', 'chromium', 'Chromium');
   await browserSuite('firefox', 'firefox', 'Firefox ESR');
-  // WebKitGTK only when asked (`npm test -- webkit`): two focus-ring tests still fail there
-  // after a resize to phone width leaves the page without focus (README, Browser support).
-  if (only.includes('webkit')) await browserSuite('webkit', 'webkit', 'WebKitGTK');
+  await browserSuite('webkit', 'webkit', 'WebKitGTK');
   if (built) await nodeSuite('cdn', ['test/cdn/*.test.ts']);
   if (existsSync('test/e2e')) await nodeSuite('e2e', ['test/e2e/*.test.ts']);
   if (built) await check('size', process.execPath, ['bench/size.mjs', '--check']);

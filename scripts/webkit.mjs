@@ -2,6 +2,12 @@
  * Debian's WebKitGTK (package webkit2gtk-driver): its WebDriver server, `WebKitWebDriver`,
  * starts MiniBrowser in automation mode with mock capture devices. WebKitGTK draws to a
  * display, so it runs on its own Xvfb (package xvfb), and on a PulseAudio null sink.
+ *
+ * That display has no window manager, so X gives the keyboard focus to the window under the
+ * pointer, which sits at the screen's centre: a window resized away from it (to phone width)
+ * loses the focus, and the page then has no focus ring and ignores keys. `focusBrowserWindow`
+ * gives MiniBrowser's window the focus for good instead (package xdotool), as a desktop's
+ * window manager does for the active window.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { join } from 'node:path';
 import { startSoundServer } from './sound-server.mjs';
 
 export const webkitDriverPath = process.env.WEBKIT_WEBDRIVER_PATH || '/usr/bin/WebKitWebDriver';
+export const xdotoolPath = process.env.XDOTOOL_PATH || '/usr/bin/xdotool';
 export const miniBrowserPath =
   process.env.WEBKIT_MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
@@ -51,9 +58,31 @@ async function until(what, check, ms = 15_000) {
   }
 }
 
+/** Runs xdotool on `display`; rejects with its error output if it fails or hangs. */
+function xdotool(display, args, ms = 15_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(xdotoolPath, args, {
+      env: { ...process.env, DISPLAY: display },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`xdotool (package xdotool): ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`xdotool ${args.join(' ')}: ${signal ?? code} ${err.trim()}`));
+    });
+  });
+}
+
 /**
- * Starts Xvfb, a sound server and WebKitWebDriver; resolves with the driver's port and
- * `stop()`, which ends all three.
+ * Starts Xvfb, a sound server and WebKitWebDriver; resolves with the driver's port,
+ * `focusBrowserWindow()` (once the session's window is open) and `stop()`, which ends all three.
  */
 export async function startWebKitDriver() {
   const children = [];
@@ -113,12 +142,24 @@ export async function startWebKitDriver() {
         return false;
       }
     });
-    return { port, stop: stopAll };
+    // X input focus on MiniBrowser's (only visible) window, waiting until X has moved it there.
+    const focusBrowserWindow = () =>
+      xdotool(display, [
+        'search',
+        '--sync',
+        '--onlyvisible',
+        '--class',
+        'MiniBrowser',
+        'windowfocus',
+        '--sync',
+      ]);
+    return { port, focusBrowserWindow, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
 
-/** Whether WebKitGTK's driver is installed. */
-export const hasWebKit = () => existsSync(webkitDriverPath) && existsSync(miniBrowserPath);
+/** Whether WebKitGTK's driver (and xdotool, to focus its window) is installed. */
+export const hasWebKit = () =>
+  existsSync(webkitDriverPath) && existsSync(miniBrowserPath) && existsSync(xdotoolPath);

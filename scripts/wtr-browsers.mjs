@@ -54,6 +54,7 @@ export function firefoxLauncher() {
  */
 class WebKitLauncher extends WebdriverLauncher {
   #driver;
+  #focused = false;
 
   constructor() {
     super({ capabilities: webkitCapabilities, hostname: '127.0.0.1', port: 0, logLevel: 'error' });
@@ -66,10 +67,21 @@ class WebKitLauncher extends WebdriverLauncher {
     this.name = 'WebKitGTK';
   }
 
+  /** The session's window opens with the first test file; it gets the keyboard focus then. */
+  async startSession(id, url) {
+    await this.ensureManagerInitialized();
+    if (!this.#focused) {
+      await this.#driver.focusBrowserWindow();
+      this.#focused = true;
+    }
+    return super.startSession(id, url);
+  }
+
   async stop() {
     await super.stop();
     await this.#driver?.stop();
     this.#driver = undefined;
+    this.#focused = false;
   }
 }
 
@@ -96,13 +108,20 @@ export function viewportCommand() {
       if (launcher.type !== 'webdriver' || !launcher.driver)
         throw new Error(`viewport: not supported for ${launcher.type}`);
       const driver = launcher.driver;
+      const inner = () => driver.execute(() => [innerWidth, innerHeight]);
+      const fits = ([w, h]) => w === width && h === height;
       for (let i = 0; i < 4; i++) {
-        const [w, h] = await driver.execute(() => [innerWidth, innerHeight]);
-        if (w === width && h === height) return true;
+        const [w, h] = await inner();
+        if (fits([w, h])) return true;
         const size = await driver.getWindowSize();
         await driver.setWindowSize(size.width + width - w, size.height + height - h);
+        // The page learns its new size a little after the window has it: wait for it, so the
+        // next round's window and page sizes belong together (the window may also refuse).
+        const deadline = Date.now() + 5000;
+        while (!fits(await inner()) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
       }
-      const [w, h] = await driver.execute(() => [innerWidth, innerHeight]);
+      const [w, h] = await inner();
       throw new Error(`viewport: the window gives ${w}×${h}, not ${width}×${height}`);
     },
   };
