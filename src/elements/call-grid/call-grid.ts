@@ -20,7 +20,8 @@ interface Tile {
 /** Which layout the grid is showing. */
 export type CallLayout = 'empty' | 'one-on-one' | 'grid' | 'spotlight';
 
-const tileParts = [
+/** `<call-tile>`'s parts, exported by the grid as `tile__<name>`. */
+export const TILE_PART_NAMES = [
   'base',
   'video',
   'avatar',
@@ -31,9 +32,8 @@ const tileParts = [
   'pin-button',
   'hand-badge',
   'reaction',
-]
-  .map((p) => `${p}:tile__${p}`)
-  .join(', ');
+];
+const tileParts = TILE_PART_NAMES.map((p) => `${p}:tile__${p}`).join(', ');
 
 type Corner = 'tl' | 'tr' | 'bl' | 'br';
 

@@ -1,3 +1,5 @@
+import { TILE_PART_NAMES } from '../call-grid/call-grid.js';
+
 /** `exportparts` that re-export a child's parts, optionally renamed or prefixed. */
 const exported = (parts: string[], prefix = '') =>
   parts.map((p) => (p.includes(':') ? p : `${p}:${prefix}${p}`)).join(', ');
@@ -29,17 +31,6 @@ export const gridParts = exported([
   'filmstrip',
   'pagination',
   'empty',
-  ...[
-    'base',
-    'video',
-    'avatar',
-    'name',
-    'muted-badge',
-    'quality',
-    'e2ee-badge',
-    'pin-button',
-    'hand-badge',
-    'reaction',
-  ].map((p) => `tile__${p}`),
+  ...TILE_PART_NAMES.map((p) => `tile__${p}`),
   'base:grid__base',
 ]);
