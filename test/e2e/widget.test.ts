@@ -55,11 +55,40 @@ void describe(
         room,
       } = await peopleInRoom(['Wendy', 'Sam']);
       if (!wendy || !sam) throw new Error('no users');
-      await widget.openWidget(wendy, room);
+      // Element Web's look: no header (it shows the room), its font and scale; and no screen share.
+      await widget.openWidget(wendy, room, {
+        extra: { hideScreensharing: 'true', fontScale: '1.25', font: 'Test Serif' },
+      });
       await standalone.open(sam, room);
       await widget.join();
       await standalone.join();
       await allSeeAll([widget, standalone]);
+      const look = await widget.evaluate(() => {
+        const el = document.querySelector('matrix-call');
+        const root = el?.shadowRoot;
+        const shown = (e: Element | null | undefined) =>
+          e ? getComputedStyle(e).display : 'absent';
+        return {
+          header: shown(root?.querySelector('call-header')),
+          screenShare: shown(
+            root
+              ?.querySelector('call-controls')
+              ?.shadowRoot?.querySelector('[part~="screen-share-button"]'),
+          ),
+          leave: shown(
+            root
+              ?.querySelector('call-controls')
+              ?.shadowRoot?.querySelector('[part~="leave-button"]'),
+          ),
+          zoom: el ? getComputedStyle(el).getPropertyValue('zoom') : '',
+          font: el ? getComputedStyle(el).getPropertyValue('--matrix-call-font') : '',
+        };
+      });
+      assert.equal(look.header, 'none', 'header=none hides our header');
+      assert.equal(look.screenShare, 'none', 'hideScreensharing hides the button');
+      assert.notEqual(look.leave, 'none', 'the other controls stay');
+      assert.equal(look.zoom, '1.25', 'fontScale scales the call');
+      assert.match(look.font, /Test Serif/, 'font sets the font');
       // The widget told its host, as Element Call does: joined, and keep me on screen.
       const joined = await widget.actionsFromWidget();
       assert.ok(
