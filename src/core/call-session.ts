@@ -7,12 +7,8 @@ import { MatrixCallError } from './errors.js';
 import { routeLivekitLogs } from './livekit-logs.js';
 import { LocalMedia } from './local-media.js';
 import { notificationTypeFor } from './notifications.js';
-import {
-  openMatrixSession,
-  resolveRoom,
-  withTimeout,
-  type MatrixSession,
-} from './matrix-session.js';
+import { openMatrixSession, resolveRoom, type MatrixSession } from './matrix-session.js';
+import { withTimeout } from './with-timeout.js';
 import { CallReactionsEvent } from './call-reactions.js';
 import { HomeserverLinkEvent } from './homeserver-link.js';
 import { IncomingCallsEvent } from './incoming-calls.js';

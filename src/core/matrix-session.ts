@@ -13,6 +13,7 @@ import { describe } from './discovery.js';
 import { MatrixCallError } from './errors.js';
 import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
 import type { MatrixCredentials, SessionSource } from './types.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface MatrixSession {
   client: MatrixClient;
@@ -201,33 +202,6 @@ async function startAndSync(
     MatrixCallError.homeserverUnreachable(homeserver),
   );
   log.info('matrix', 'first sync done', { ms: Math.round(performance.now() - started) });
-}
-
-export async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  signal: AbortSignal | undefined,
-  onTimeout: () => Error,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(onTimeout());
-        }, ms);
-        onAbort = () => {
-          reject(MatrixCallError.aborted());
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 /** Opens a Matrix session from any of the three sources. */

@@ -1,7 +1,8 @@
 import type { LocalParticipant } from 'livekit-client';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { MatrixCallError } from './errors.js';
-import { withTimeout, type MatrixSession } from './matrix-session.js';
+import type { MatrixSession } from './matrix-session.js';
+import { withTimeout } from './with-timeout.js';
 import type { MediaEncryption } from './media-encryption.js';
 import type { MemberInfo } from './membership.js';
 import { fetchPublishGrant, type SfuGrant } from './sfu-auth.js';

@@ -9,7 +9,7 @@ import { describe } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
 import { MatrixCallError } from './errors.js';
 import { mapMatrixError, matrixErrorInfo } from './matrix-errors.js';
-import { withTimeout } from './matrix-session.js';
+import { withTimeout } from './with-timeout.js';
 import {
   LegacyMembershipsEvent,
   withLegacyMembers,

@@ -10,7 +10,7 @@ import { AvatarCache } from './avatars.js';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
-import { withTimeout } from './matrix-session.js';
+import { withTimeout } from './with-timeout.js';
 import type { RoomSummary } from './types.js';
 
 export const RoomProfilesEvent = {

@@ -10,7 +10,7 @@ import { MatrixCapabilities, type WidgetApi } from 'matrix-widget-api';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
 import { MatrixCallError } from './errors.js';
-import { withTimeout } from './matrix-session.js';
+import { withTimeout } from './with-timeout.js';
 import type { WidgetSource } from './types.js';
 
 const CALL_MEMBER = 'org.matrix.msc3401.call.member';
