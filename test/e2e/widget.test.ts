@@ -136,10 +136,20 @@ void describe(
       await standalone.open(sam, room);
       await standalone.join();
       await widget.openWidget(wilmaUser, room, {
-        extra: { preload: 'true', skipLobby: 'true' },
+        extra: { preload: 'true', skipLobby: 'true', lang: 'de' },
       });
-      // Preloaded: it waits in the lobby until the host says join.
+      // Preloaded: it waits in the lobby until the host says join; in the host's language.
       assert.equal(await widget.view(), 'lobby');
+      await waitFor('the lobby in German', () =>
+        widget.evaluate(() =>
+          /Anruf beitreten/.test(
+            document
+              .querySelector('matrix-call')
+              ?.shadowRoot?.querySelector('call-lobby')
+              ?.shadowRoot?.querySelector('[part~="join-button"]')?.textContent ?? '',
+          ),
+        ),
+      );
       assert.deepEqual(await widget.sendAction('io.element.join'), {});
       await widget.waitForView('in-call', 45_000);
       await allSeeAll([widget, standalone]);
