@@ -109,6 +109,7 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
   #handQueue: Promise<void> = Promise.resolve();
   #reactionPending = false;
   #disposed = false;
+  #lookups: Promise<void> = Promise.resolve();
   readonly #undo: () => void;
 
   constructor(private readonly options: CallReactionsOptions) {
@@ -310,17 +311,25 @@ export class CallReactions extends TypedEmitter<CallReactionsEventMap> {
     const { client, room, log } = this.options;
     for (const event of room.getLiveTimeline().getEvents()) this.#consider(event);
     if (room.findEventById(m.eventId)) return; // everything after it is in the timeline
+    // A widget has no token of its own for the homeserver: its host would have to ask.
+    if (!client.getAccessToken()) return;
     const mapper = client.getEventMapper();
-    client
-      .fetchRelations(room.roomId, m.eventId, RelationType.Annotation, EventType.Reaction, {
-        dir: Direction.Backward,
-        limit: FETCHED_RELATIONS,
-      })
-      .then(({ chunk }) => {
-        if (this.#disposed || !Array.isArray(chunk)) return;
-        // Oldest first, so a later raise of the same member wins.
-        for (const raw of [...chunk].reverse()) this.#consider(mapper(raw));
-      })
+    // One at a time: a large call would otherwise send a burst of these from the lobby.
+    this.#lookups = this.#lookups
+      .then(() =>
+        this.#disposed
+          ? undefined
+          : client
+              .fetchRelations(room.roomId, m.eventId, RelationType.Annotation, EventType.Reaction, {
+                dir: Direction.Backward,
+                limit: FETCHED_RELATIONS,
+              })
+              .then(({ chunk }) => {
+                if (this.#disposed || !Array.isArray(chunk)) return;
+                // Oldest first, so a later raise of the same member wins.
+                for (const raw of [...chunk].reverse()) this.#consider(mapper(raw));
+              }),
+      )
       .catch((error: unknown) => {
         log.debug('reactions', 'could not fetch a membership’s annotations', {
           error: describe(error),
