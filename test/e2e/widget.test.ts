@@ -63,23 +63,19 @@ void describe(
       await widget.join();
       await standalone.join();
       await allSeeAll([widget, standalone]);
+      // No helper functions inside: the page gets the callback's source as it is.
       const look = await widget.evaluate(() => {
         const el = document.querySelector('matrix-call');
-        const root = el?.shadowRoot;
-        const shown = (e: Element | null | undefined) =>
-          e ? getComputedStyle(e).display : 'absent';
+        const controls = el?.shadowRoot?.querySelector('call-controls')?.shadowRoot;
+        const [header, screenShare, leave] = [
+          el?.shadowRoot?.querySelector('call-header')?.shadowRoot?.querySelector('[part~="base"]'),
+          controls?.querySelector('[part~="screen-share-button"]'),
+          controls?.querySelector('[part~="leave-button"]'),
+        ].map((e) => (e ? getComputedStyle(e).display : 'absent'));
         return {
-          header: shown(root?.querySelector('call-header')),
-          screenShare: shown(
-            root
-              ?.querySelector('call-controls')
-              ?.shadowRoot?.querySelector('[part~="screen-share-button"]'),
-          ),
-          leave: shown(
-            root
-              ?.querySelector('call-controls')
-              ?.shadowRoot?.querySelector('[part~="leave-button"]'),
-          ),
+          header,
+          screenShare,
+          leave,
           zoom: el ? getComputedStyle(el).getPropertyValue('zoom') : '',
           font: el ? getComputedStyle(el).getPropertyValue('--matrix-call-font') : '',
         };
