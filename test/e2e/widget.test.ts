@@ -116,10 +116,18 @@ void describe(
       } = await peopleInRoom(['Eve', 'Wes']);
       if (!eve || !wes) throw new Error('no users');
       await ec.open(eve, room);
-      await widget.openWidget(wes, room);
+      // A host with call controls of its own (Cinny's wish): ours are hidden.
+      await widget.openWidget(wes, room, { extra: { showControls: 'false' } });
       await ec.join();
       await widget.join();
       await Promise.all([widget.seesVideoOf(ec), ec.seesVideoOf(widget)]);
+      const controls = await widget.evaluate(() => {
+        const el = document
+          .querySelector('matrix-call')
+          ?.shadowRoot?.querySelector('call-controls');
+        return el ? getComputedStyle(el).display : 'absent';
+      });
+      assert.equal(controls, 'none', 'showControls=false hides our controls');
       await Promise.all([widget.closePage(), ec.closePage()]);
     });
 
