@@ -6,6 +6,9 @@ interface InboundRtp {
   framesDecoded?: number;
   packetsReceived?: number;
   packetsLost?: number;
+  bytesReceived?: number;
+  frameWidth?: number;
+  frameHeight?: number;
   concealedSamples?: number;
   totalSamplesReceived?: number;
 }
@@ -35,6 +38,9 @@ export async function readMediaStats(rooms: readonly Room[]): Promise<MediaStats
             framesDecoded: s.framesDecoded ?? 0,
             packetsReceived: s.packetsReceived ?? 0,
             packetsLost: s.packetsLost ?? 0,
+            bytesReceived: s.bytesReceived ?? 0,
+            frameWidth: s.frameWidth ?? 0,
+            frameHeight: s.frameHeight ?? 0,
             totalSamplesReceived: s.totalSamplesReceived ?? 0,
             concealedSamples: s.concealedSamples ?? 0,
           });

@@ -380,6 +380,10 @@ export interface MediaStats {
   readonly framesDecoded: number;
   readonly packetsReceived: number;
   readonly packetsLost: number;
+  readonly bytesReceived: number;
+  /** Video only: the size of the last decoded frame (0 before the first). */
+  readonly frameWidth: number;
+  readonly frameHeight: number;
   /** Audio only: samples received and those concealed (lost or undecryptable). */
   readonly totalSamplesReceived: number;
   readonly concealedSamples: number;

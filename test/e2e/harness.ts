@@ -106,6 +106,9 @@ export interface MediaStat {
   kind: 'audio' | 'video';
   framesDecoded: number;
   packetsReceived: number;
+  bytesReceived: number;
+  frameWidth: number;
+  frameHeight: number;
   totalSamplesReceived: number;
   concealedSamples: number;
 }
