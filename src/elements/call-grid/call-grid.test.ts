@@ -244,7 +244,7 @@ describe('<call-grid>', () => {
       session.updateParticipant(next.id, { speaking: true });
       await until(() => ids(el).includes(next.id), 'the second speaker on page 1', 5000);
       assert.deepEqual(ids(el), [...all.slice(0, 7), next.id, speaker.id]);
-      assert.deepEqual(session.visibleParticipants, ids(el));
+      assert.deepEqual(session.visibleParticipants, ids(el) as string[]);
     });
 
     it('does not move a tile for a brief noise, nor you', async () => {
