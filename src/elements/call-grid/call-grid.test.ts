@@ -261,6 +261,43 @@ describe('<call-grid>', () => {
       assert.equal(ids(el)[0], all[0], 'your own tile stays first');
     });
 
+    it('in the spotlight, reports only the filmstrip tiles in sight, and follows its scrolling', async () => {
+      const sharer = fakeParticipant(1, {
+        screenShareEnabled: true,
+        screenShareTrack: fakeVideoTrack({ source: 'screen-share', width: 1280, height: 720 }),
+      });
+      const others = Array.from({ length: 19 }, (_, i) => fakeParticipant(i + 2));
+      const session = FakeCallSession.inCall([sharer, ...others]);
+      const el = await grid(session);
+      assert.equal(el.layout, 'spotlight');
+      const strip = $(el, '[part="filmstrip"]');
+      const cameras = () =>
+        [...strip.querySelectorAll('call-tile')].filter((t) => t.source === 'camera');
+      const inSight = () => {
+        const box = rect(strip);
+        return cameras()
+          .filter((t) => {
+            const r = rect(t);
+            return (
+              r.bottom > box.top && r.top < box.bottom && r.right > box.left && r.left < box.right
+            );
+          })
+          .map((t) => t.participant?.id)
+          .sort();
+      };
+      await until(
+        () => JSON.stringify(session.visibleParticipants) === JSON.stringify(inSight()),
+        'the tiles in sight reported',
+      );
+      assert.isBelow(inSight().length, 20, 'the filmstrip does not show all 20');
+      assert.isAbove(inSight().length, 0);
+      const last = cameras().at(-1)?.participant?.id ?? '';
+      assert.notInclude(session.visibleParticipants, last);
+      strip.scrollTo({ top: strip.scrollHeight, left: strip.scrollWidth });
+      await until(() => session.visibleParticipants?.includes(last) === true, 'scrolled in sight');
+      assert.deepEqual(session.visibleParticipants, inSight());
+    });
+
     it('pages with PageUp and PageDown, shows the count, and keeps focus on a page button', async () => {
       const { el } = await large();
       const nav = $(el, '[part="pagination"]');

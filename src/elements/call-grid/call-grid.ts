@@ -205,7 +205,7 @@ export class CallGridElement extends CallPartElement {
       this.#rank = this.#large.update(
         this.#call.session,
         cameras.map((t) => t.participant),
-        layout === 'grid' && pages > 1 ? this.page : -1,
+        layout === 'spotlight' ? 'in-sight' : pages > 1 ? this.page : 'all',
         pageSize,
       );
     }
@@ -217,6 +217,10 @@ export class CallGridElement extends CallPartElement {
         // no custom states in this engine
       }
     }
+  }
+
+  protected override updated(): void {
+    this.#large?.watch(this.renderRoot.querySelectorAll('call-tile'));
   }
 
   #tile(tile: Tile, extra: { pinnable?: boolean; style?: string } = {}) {
