@@ -13,7 +13,7 @@ export class LargeCall {
   readonly #visible = new VisibleVideo();
   /** Camera tiles in sight (the spotlight's filmstrip scrolls), by participant. */
   readonly #inSight = new Set<string>();
-  readonly #watched = new Map<CallTileElement, string>();
+  readonly #watched = new Map<Element, string>();
   #sighted = false;
   readonly #observer: IntersectionObserver;
 
@@ -22,7 +22,7 @@ export class LargeCall {
     this.#order = new TileOrder(wake);
     this.#observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
-        const id = this.#watched.get(entry.target as CallTileElement);
+        const id = this.#watched.get(entry.target);
         if (id === undefined) continue;
         if (entry.isIntersecting) this.#inSight.add(id);
         else this.#inSight.delete(id);
@@ -57,7 +57,7 @@ export class LargeCall {
 
   /** Follows which of the grid's camera tiles are in sight. */
   watch(tiles: Iterable<CallTileElement>): void {
-    const now = new Map<CallTileElement, string>();
+    const now = new Map<Element, string>();
     for (const tile of tiles)
       if (tile.source === 'camera' && tile.participant) now.set(tile, tile.participant.id);
     for (const [tile, id] of this.#watched)
