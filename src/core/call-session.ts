@@ -75,6 +75,8 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
   #startPromise: Promise<void> | undefined;
   readonly #teardown: (() => void)[] = [];
   #shownParticipants = new Map<string, CallParticipant>();
+  /** Whose camera video the UI shows (see setVisibleParticipants); everyone's until it says. */
+  #visible: readonly string[] | undefined;
   #current: CallSnapshot;
   #updateQueued = false;
   #disposed = false;
@@ -189,6 +191,7 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       noShows,
       reactions,
     } = parts;
+    connections.setVisibleParticipants(this.#visible);
     const changed = () => {
       this.#changed();
     };
@@ -554,6 +557,11 @@ export class CallSession extends TypedEmitter<CallSessionEventMap> implements Ca
       this.emit(CallSessionEvent.Error, mapped);
       throw mapped;
     }
+  }
+
+  setVisibleParticipants(ids: readonly string[] | undefined): void {
+    this.#visible = ids;
+    this.parts?.connections.setVisibleParticipants(ids);
   }
 
   /** Receiver statistics of every subscribed remote track. */

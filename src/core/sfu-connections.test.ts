@@ -1,7 +1,7 @@
 // SfuConnections' bookkeeping over stand-in LiveKit rooms: which SFUs it connects to, who it
 // subscribes to, and what it reports. Real connections are covered in test/browser/core-*.test.ts.
 import { assert } from '@open-wc/testing';
-import { ConnectionState, DisconnectReason, RoomEvent } from 'livekit-client';
+import { ConnectionState, DisconnectReason, RoomEvent, Track } from 'livekit-client';
 import { DiagnosticsLog } from './diagnostics.js';
 import type { MatrixCallError } from './errors.js';
 import type { MemberInfo } from './membership.js';
@@ -21,13 +21,18 @@ class FakePublication {
   isDesired = false;
   readonly track = undefined;
   readonly isMuted = false;
+  constructor(readonly source: Track.Source) {}
   setSubscribed(on: boolean) {
     this.isDesired = on;
   }
 }
 
 class FakeParticipant {
-  readonly trackPublications = new Map([['TR_cam', new FakePublication()]]);
+  readonly trackPublications = new Map([
+    ['TR_cam', new FakePublication(Track.Source.Camera)],
+    ['TR_mic', new FakePublication(Track.Source.Microphone)],
+    ['TR_screen', new FakePublication(Track.Source.ScreenShare)],
+  ]);
   readonly isSpeaking = false;
   readonly audioLevel = 0;
   readonly connectionQuality = 'good';
@@ -98,7 +103,7 @@ const grant = (url: string): SfuGrant => ({
   endpoint: 'sfu/get',
 });
 
-function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any') {
+function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any', videoLingerMs = 0) {
   const made: FakeConnection[] = [];
   const grants: SfuAuthInput[] = [];
   let failures = failGrants;
@@ -119,6 +124,7 @@ function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any') {
       remoteMaxRetryMs: 200,
       remoteReconnectMs: 50,
       remoteGiveUpMs: 1500,
+      videoLingerMs,
     },
     foreignSfus,
     createConnection: (options) => {
@@ -313,5 +319,83 @@ describe('SfuConnections', () => {
     assert.isUndefined(connections.localMedia());
     connections.setMembers([member('@carol:c', 'https://jwt.c.example')]);
     assert.lengthOf(made, 2);
+  });
+
+  describe('video of participants off screen', () => {
+    const desired = (room: FakeRoom, id: string, track: string) =>
+      room.remoteParticipants.get(id)?.trackPublications.get(track)?.isDesired;
+
+    it('takes everyone until the UI says, then only the camera video on screen', async () => {
+      const { connections, own, connectOwn } = setup();
+      await connectOwn();
+      connections.setMembers([member('@bob:a'), member('@carol:a')]);
+      own().room.join('@bob:a:D');
+      own().room.join('@carol:a:D');
+      for (const id of ['@bob:a:D', '@carol:a:D'])
+        for (const track of ['TR_cam', 'TR_mic', 'TR_screen'])
+          assert.isTrue(desired(own().room, id, track), `${id} ${track} by default`);
+      connections.setVisibleParticipants(['@bob:a:D']);
+      assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'));
+      assert.isFalse(desired(own().room, '@carol:a:D', 'TR_cam'), 'off screen: no video');
+      assert.isTrue(desired(own().room, '@carol:a:D', 'TR_mic'), 'still heard');
+      assert.isTrue(desired(own().room, '@carol:a:D', 'TR_screen'), 'screen shares stay');
+      connections.setVisibleParticipants(['@carol:a:D']);
+      assert.isTrue(desired(own().room, '@carol:a:D', 'TR_cam'), 'back on screen at once');
+      assert.isFalse(desired(own().room, '@bob:a:D', 'TR_cam'));
+      connections.setVisibleParticipants(undefined);
+      assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'), 'everyone again');
+    });
+
+    it('keeps the membership and encryption rules for those on screen', async () => {
+      const { connections, own, connectOwn } = setup();
+      await connectOwn();
+      connections.setMembers([member('@bob:a')]);
+      connections.setVisibleParticipants(['@bob:a:D', '@rogue:a:D']);
+      own().room.join('@bob:a:D');
+      own().room.join('@rogue:a:D');
+      assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'));
+      assert.isFalse(desired(own().room, '@rogue:a:D', 'TR_cam'), 'no membership, no video');
+      connections.setMembers([]);
+      assert.isFalse(desired(own().room, '@bob:a:D', 'TR_cam'), 'membership gone');
+    });
+
+    it('applies to participants arriving later and on remote SFUs', async () => {
+      const { connections, made, own, connectOwn } = setup();
+      await connectOwn();
+      connections.setVisibleParticipants(['@bob:b:D']);
+      connections.setMembers([member('@bob:b', OTHER_SFU), member('@carol:b', OTHER_SFU)]);
+      connections.followRemoteSfus();
+      await waitFor('a remote connection', () => made.length === 2, 2000, 10);
+      const remote = made[1];
+      if (!remote) throw new Error('no remote connection');
+      await waitFor('connected', () => remote.room.state === ConnectionState.Connected, 2000, 10);
+      remote.room.join('@bob:b:D');
+      remote.room.join('@carol:b:D');
+      assert.isTrue(desired(remote.room, '@bob:b:D', 'TR_cam'));
+      assert.isFalse(desired(remote.room, '@carol:b:D', 'TR_cam'));
+      assert.isTrue(desired(remote.room, '@carol:b:D', 'TR_mic'));
+      assert.lengthOf(own().room.remoteParticipants, 0);
+    });
+
+    it('lets video that left the screen linger, so paging back is instant', async () => {
+      const { connections, own, connectOwn } = setup(0, 'any', 300);
+      await connectOwn();
+      connections.setMembers([member('@bob:a'), member('@carol:a')]);
+      own().room.join('@bob:a:D');
+      own().room.join('@carol:a:D');
+      connections.setVisibleParticipants(['@bob:a:D']);
+      assert.isFalse(desired(own().room, '@carol:a:D', 'TR_cam'), 'never shown: cut at once');
+      connections.setVisibleParticipants(['@carol:a:D']);
+      assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'), 'lingers');
+      connections.setVisibleParticipants(['@bob:a:D']);
+      assert.isTrue(desired(own().room, '@carol:a:D', 'TR_cam'), 'lingers');
+      await waitFor(
+        'the linger to end',
+        () => desired(own().room, '@carol:a:D', 'TR_cam') === false,
+        3000,
+        20,
+      );
+      assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'), 'shown stays');
+    });
   });
 });

@@ -4,6 +4,7 @@ import {
   Encryption_Type,
   ParticipantEvent,
   RoomEvent,
+  Track,
   type BaseKeyProvider,
   type LocalParticipant,
   type RemoteTrackPublication,
@@ -45,6 +46,8 @@ const REMOTE_RECONNECT_MS = 1000;
  * restart that can never work: the room is gone until a fresh grant recreates it.
  */
 export const STALL_MS = 5000;
+/** Camera video that left the screen stays subscribed this long, so paging back shows it at once. */
+const VIDEO_LINGER_MS = 2000;
 
 /**
  * Which SFUs named in other members' memberships we contact (each contact
@@ -72,6 +75,7 @@ export interface SfuTiming {
   remoteMaxRetryMs: number;
   remoteReconnectMs: number;
   remoteGiveUpMs: number;
+  videoLingerMs: number;
 }
 
 const DEFAULT_TIMING: SfuTiming = {
@@ -82,6 +86,7 @@ const DEFAULT_TIMING: SfuTiming = {
   remoteMaxRetryMs: REMOTE_MAX_RETRY_MS,
   remoteReconnectMs: REMOTE_RECONNECT_MS,
   remoteGiveUpMs: REMOTE_GIVE_UP_MS,
+  videoLingerMs: VIDEO_LINGER_MS,
 };
 
 export const SfuConnectionsEvent = {
@@ -154,6 +159,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #members: readonly MemberInfo[] = [];
   #call: { serviceUrl: string; keyProvider: BaseKeyProvider | undefined; memberId: string };
+  /** Participants whose camera video the UI shows; `undefined`: everyone's. */
+  #shown: ReadonlySet<string> | undefined;
+  /** Participants whose video left the screen, and until when it stays subscribed. */
+  readonly #lingering = new Map<string, number>();
   /** Remote SFUs are followed only once our membership is out. */
   #followRemotes = false;
   readonly #timing: SfuTiming;
@@ -208,6 +217,27 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     this.#members = members;
     if (this.#followRemotes) this.#reconcileConnections();
     this.#reconcileSubscriptions();
+  }
+
+  /**
+   * Which participants' camera video is on screen: the others' is unsubscribed (after
+   * `videoLingerMs`), so a large call receives only what it draws. `undefined`, the
+   * default, takes everyone's. Audio and screen shares are always taken.
+   */
+  setVisibleParticipants(ids: readonly string[] | undefined): void {
+    const next = ids && new Set(ids);
+    const until = Date.now() + this.#timing.videoLingerMs;
+    if (next && this.#shown)
+      for (const id of this.#shown) if (!next.has(id)) this.#lingering.set(id, until);
+    for (const id of next ?? []) this.#lingering.delete(id);
+    if (!next) this.#lingering.clear();
+    this.#shown = next;
+    this.#reconcileSubscriptions();
+    // A little after the deadline: a timer may fire a millisecond early by Date.now().
+    if (this.#lingering.size > 0)
+      this.#later(() => {
+        this.#reconcileSubscriptions();
+      }, this.#timing.videoLingerMs + 10);
   }
 
   /** The SFU we publish on; changes if the one we first chose refused us. */
@@ -414,8 +444,17 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     }
   }
 
+  /** Whether we take `identity`'s camera video: shown, lingering, or no UI said. */
+  #videoWanted(identity: string, now: number): boolean {
+    if (!this.#shown || this.#shown.has(identity)) return true;
+    const until = this.#lingering.get(identity);
+    if (until !== undefined && until <= now) this.#lingering.delete(identity);
+    return until !== undefined && until > now;
+  }
+
   #reconcileSubscriptions(): void {
     const valid = new Set(this.#members.map((m) => m.identity));
+    const now = Date.now();
     for (const connection of this.#connections()) {
       if (connection.room.state !== ConnectionState.Connected) continue;
       for (const participant of connection.room.remoteParticipants.values()) {
@@ -431,7 +470,11 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
           this.#ignored.delete(participant.identity);
         }
         for (const publication of participant.trackPublications.values()) {
-          const take = allowed && this.#encryptedEnough(publication, participant.identity);
+          const take =
+            allowed &&
+            this.#encryptedEnough(publication, participant.identity) &&
+            (publication.source !== Track.Source.Camera ||
+              this.#videoWanted(participant.identity, now));
           if (publication.isDesired !== take) publication.setSubscribed(take);
         }
       }

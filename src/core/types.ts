@@ -423,6 +423,12 @@ export interface CallSessionApi {
    * `CALL_REACTIONS`). Nothing is sent while our last one still shows (3 s).
    */
   sendReaction(name: string): Promise<void>;
+  /**
+   * Tells the core whose camera video is on screen (participant `id`s): the others' is not
+   * received, which keeps a large call as cheap as a small one. `undefined` (the default)
+   * receives everyone's. Audio and screen shares are always received.
+   */
+  setVisibleParticipants(ids: readonly string[] | undefined): void;
   /** Receiver statistics of the remote tracks (empty outside a call). */
   getMediaStats(): Promise<MediaStats[]>;
   /** Stop everything and release the Matrix client if the core created it. */

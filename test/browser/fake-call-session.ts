@@ -513,6 +513,15 @@ export class FakeCallSession implements CallSessionApi {
   }
 
   /** Receiver statistics: the fake has no real receivers. */
+  /** What the UI last said is on screen (`setVisibleParticipants`), and every report in order. */
+  visibleParticipants: readonly string[] | undefined;
+  readonly visibleReports: (readonly string[] | undefined)[] = [];
+
+  setVisibleParticipants(ids: readonly string[] | undefined): void {
+    this.visibleParticipants = ids;
+    this.visibleReports.push(ids);
+  }
+
   getMediaStats(): Promise<never[]> {
     return Promise.resolve([]);
   }

@@ -147,7 +147,7 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
     await done(red, blue);
   });
 
-  void it('3. a third joins: three tiles in a grid, everyone decodes everyone', async () => {
+  void it('3. a third joins: three tiles in a grid, everyone decodes everyone; paged, only the page shown is received', async () => {
     await setup([
       [red, 'Alice'],
       [blue, 'Bob'],
@@ -171,7 +171,35 @@ void describe('end to end: <matrix-call> in separate browsers', { timeout: 540_0
       all.flatMap((me) => all.filter((o) => o !== me).map((other) => me.seesVideoOf(other))),
     );
     await screenshots('3-third-joins', ...all);
+
+    // Paged at two tiles, the remote on page 2 sends red nothing, and page 2 shows it at once.
+    await red.evaluate(() => {
+      window.__e2e.setPageSize(2);
+    });
+    const onPage = async () => (await red.remoteTiles('camera')).map((t) => t.userId);
+    await waitFor('one remote on page 1', async () => (await onPage()).length === 1);
+    const [first] = await onPage();
+    const [shown, hidden] = first === blue.user?.userId ? [blue, green] : [green, blue];
+    await unreceived(hidden);
+    await red.doc.locator('matrix-call [aria-label="Next page"]').click({ noWaitAfter: true });
+    await red.seesVideoOf(hidden);
+    await unreceived(shown);
+    await red.doc.locator('matrix-call [aria-label="Previous page"]').click({ noWaitAfter: true });
+    await red.seesVideoOf(shown);
     await done(...all);
+
+    /** Red neither subscribes to nor decodes `other`'s camera, which is on. */
+    async function unreceived(other: Participant): Promise<void> {
+      const id = other.user?.userId ?? '';
+      await waitFor(`red to drop ${other.label}'s video`, async () => {
+        const camera = await red.evaluate((who) => window.__e2e.camera(who), id);
+        const video = (await red.stats()).filter(
+          (s) =>
+            s.kind === 'video' && s.source === 'camera' && s.participantId.startsWith(`${id}:`),
+        );
+        return camera?.published === true && !camera.received && video.length === 0;
+      });
+    }
   });
 
   void it('4. clean leave: the tile goes within 3 s, keys rotate, media keeps decoding', async () => {

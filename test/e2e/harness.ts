@@ -134,6 +134,8 @@ interface E2E {
   tiles(): TileInfo[];
   pixel(who: string, source?: string): [number, number, number] | null;
   layout(): string;
+  setPageSize(n: number): void;
+  camera(who: string): { published: boolean; received: boolean } | null;
   lock(): string;
   joinLabel(): string;
   stats(): Promise<MediaStat[]>;

@@ -150,6 +150,15 @@
     tiles: () => tileElements().map(describeTile),
     pixel,
     layout: () => grid()?.layout ?? '',
+    setPageSize: (n) => {
+      const g = grid();
+      if (g) g.pageSize = n;
+    },
+    /** Whether a participant's camera is published, and whether we receive it (the snapshot). */
+    camera: (who) => {
+      const p = call()?.snapshot?.participants.find((x) => x.id === who || x.userId === who);
+      return p ? { published: p.cameraEnabled, received: !!p.cameraTrack } : null;
+    },
     // The lock is in <matrix-call>'s own shadow root, or in its <call-header>'s.
     lock: () =>
       (

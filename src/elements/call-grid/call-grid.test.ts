@@ -167,6 +167,165 @@ describe('<call-grid>', () => {
     assert.equal(el.pageCount, 6);
   });
 
+  describe('a call of many pages', () => {
+    const ids = (el: CallGridElement) => tiles(el).map((t) => t.participant?.id);
+    const person = (session: FakeCallSession, index: number) => {
+      const p = session.snapshot.participants[index];
+      if (!p) throw new Error(`no participant ${index}`);
+      return p;
+    };
+    /** A 13-person call (you and 12) on two pages of 9, its order ready. */
+    async function large() {
+      const session = FakeCallSession.inCall(12);
+      const el = await grid(session);
+      await until(() => session.visibleParticipants !== undefined, 'the order loaded');
+      await el.updateComplete;
+      return { session, el, all: session.snapshot.participants.map((p) => p.id) };
+    }
+
+    it('reports exactly the tiles of the page shown, and nothing for a small call', async () => {
+      const small = FakeCallSession.inCall(8);
+      const el9 = await grid(small);
+      assert.equal(el9.pageCount, 1);
+      const { session, el, all } = await large();
+      assert.deepEqual(session.visibleParticipants, all.slice(0, 9));
+      assert.deepEqual(ids(el), all.slice(0, 9));
+      el.nextPage();
+      await until(() => session.visibleParticipants?.length === 4, 'page 2 reported');
+      assert.deepEqual(session.visibleParticipants, all.slice(9));
+      assert.deepEqual(ids(el), all.slice(9));
+      assert.lengthOf(small.visibleReports, 0, 'one page: the core keeps its default');
+      el.remove();
+      assert.isUndefined(session.visibleParticipants, 'the grid gone: everyone again');
+    });
+
+    it('keeps the tiles you look at in place when people join and leave', async () => {
+      const { session, el, all } = await large();
+      const leaver = person(session, 3);
+      session.set({ participants: session.snapshot.participants.filter((p) => p !== leaver) });
+      await el.updateComplete;
+      const last = all[12];
+      const page1 = [...all.slice(0, 3), last, ...all.slice(4, 9)];
+      assert.deepEqual(ids(el), page1, "the last tile fills the leaver's slot, nothing else moves");
+      const newcomer = fakeParticipant(20);
+      session.set({ participants: [...session.snapshot.participants, newcomer] });
+      await el.updateComplete;
+      assert.deepEqual(ids(el), page1, 'a newcomer does not move page 1');
+      el.nextPage();
+      await el.updateComplete;
+      assert.deepEqual(ids(el), [...all.slice(9, 12), newcomer.id], 'the newcomer goes last');
+      // Leaving also keeps page 2 in place, bar the last tile.
+      session.set({
+        participants: session.snapshot.participants.filter((p) => p.id !== all[10]),
+      });
+      await el.updateComplete;
+      assert.deepEqual(ids(el), [all[9], newcomer.id, all[11]]);
+    });
+
+    it('brings someone speaking on a later page to the first, after a second', async () => {
+      const { session, el, all } = await large();
+      const speaker = person(session, 11);
+      const started = Date.now();
+      session.updateParticipant(speaker.id, { speaking: true });
+      await el.updateComplete;
+      assert.deepEqual(ids(el), all.slice(0, 9), 'not at once');
+      await until(() => ids(el).includes(speaker.id), 'the speaker on page 1', 5000);
+      assert.isAtLeast(Date.now() - started, 900, 'after a second of speaking');
+      const page1 = [...all.slice(0, 8), speaker.id];
+      assert.deepEqual(ids(el), page1, 'it took the last slot of those who never spoke');
+      el.nextPage();
+      await el.updateComplete;
+      assert.deepEqual(ids(el), [all[9], all[10], all[8], all[12]], 'and swapped places');
+      el.previousPage();
+      await el.updateComplete;
+      // Next, the one who spoke least recently makes room: never the one who just spoke.
+      session.updateParticipant(speaker.id, { speaking: false });
+      const next = person(session, 12);
+      session.updateParticipant(next.id, { speaking: true });
+      await until(() => ids(el).includes(next.id), 'the second speaker on page 1', 5000);
+      assert.deepEqual(ids(el), [...all.slice(0, 7), next.id, speaker.id]);
+      assert.deepEqual(session.visibleParticipants, ids(el) as string[]);
+    });
+
+    it('does not move a tile for a brief noise, nor you', async () => {
+      const { session, el, all } = await large();
+      const noisy = person(session, 10);
+      session.updateParticipant(noisy.id, { speaking: true });
+      await new Promise((r) => setTimeout(r, 200));
+      session.updateParticipant(noisy.id, { speaking: false });
+      // Someone speaking for real afterwards moves; the noise never does.
+      const speaker = person(session, 12);
+      session.updateParticipant(speaker.id, { speaking: true });
+      await until(() => ids(el).includes(speaker.id), 'the speaker on page 1', 5000);
+      assert.notInclude(ids(el), noisy.id);
+      assert.equal(ids(el)[0], all[0], 'your own tile stays first');
+    });
+
+    it('in the spotlight, reports only the filmstrip tiles in sight, and follows its scrolling', async () => {
+      const sharer = fakeParticipant(1, {
+        screenShareEnabled: true,
+        screenShareTrack: fakeVideoTrack({ source: 'screen-share', width: 1280, height: 720 }),
+      });
+      const others = Array.from({ length: 19 }, (_, i) => fakeParticipant(i + 2));
+      const session = FakeCallSession.inCall([sharer, ...others]);
+      const el = await grid(session);
+      assert.equal(el.layout, 'spotlight');
+      const strip = $(el, '[part="filmstrip"]');
+      const cameras = () =>
+        [...strip.querySelectorAll('call-tile')].filter((t) => t.source === 'camera');
+      const inSight = () => {
+        const box = rect(strip);
+        return cameras()
+          .filter((t) => {
+            const r = rect(t);
+            return (
+              r.bottom > box.top && r.top < box.bottom && r.right > box.left && r.left < box.right
+            );
+          })
+          .map((t) => t.participant?.id)
+          .sort();
+      };
+      await until(
+        () => JSON.stringify(session.visibleParticipants) === JSON.stringify(inSight()),
+        'the tiles in sight reported',
+      );
+      assert.isBelow(inSight().length, 20, 'the filmstrip does not show all 20');
+      assert.isAbove(inSight().length, 0);
+      const last = cameras().at(-1)?.participant?.id ?? '';
+      assert.notInclude(session.visibleParticipants ?? [], last);
+      strip.scrollTo({ top: strip.scrollHeight, left: strip.scrollWidth });
+      await until(() => session.visibleParticipants?.includes(last) === true, 'scrolled in sight');
+      assert.deepEqual(session.visibleParticipants, inSight() as string[]);
+    });
+
+    it('pages with PageUp and PageDown, shows the count, and keeps focus on a page button', async () => {
+      const { el } = await large();
+      const nav = $(el, '[part="pagination"]');
+      assert.include(deepText(nav), 'Page 1 of 2');
+      assert.include(deepText(nav), '13 participants');
+      const next = $<HTMLButtonElement>(el, '[aria-label="Next page"]');
+      const previous = $<HTMLButtonElement>(el, '[aria-label="Previous page"]');
+      assert.equal(next.getAttribute('aria-keyshortcuts'), 'PageDown');
+      next.focus();
+      await sendKeys({ press: 'PageDown' });
+      await el.updateComplete;
+      assert.include(deepText(nav), 'Page 2 of 2');
+      assert.isTrue(next.disabled);
+      await until(() => el.shadowRoot?.activeElement === previous, 'focus on "previous"');
+      await sendKeys({ press: 'PageUp' });
+      await el.updateComplete;
+      assert.include(deepText(nav), 'Page 1 of 2');
+      await until(() => el.shadowRoot?.activeElement === next, 'focus on "next"');
+      // From a tile that leaves with its page, focus goes to a page button too.
+      const pin = $<HTMLButtonElement>(tiles(el)[2] as Element, '[part="pin-button"]');
+      pin.focus();
+      await sendKeys({ press: 'PageDown' });
+      await el.updateComplete;
+      assert.include(deepText(nav), 'Page 2 of 2');
+      await until(() => el.shadowRoot?.activeElement === previous, 'focus kept in the grid');
+    });
+  });
+
   it('puts a screen share in the spotlight with everyone in the filmstrip', async () => {
     const sharer = fakeParticipant(2, {
       screenShareEnabled: true,

@@ -10,6 +10,7 @@ import { tokens } from '../shared/tokens.js';
 import { icons } from '../shared/icons.js';
 import { fitTiles } from './fit.js';
 import { styles } from './call-grid.styles.js';
+import type { LargeCall } from './large-call.js';
 
 interface Tile {
   key: string;
@@ -74,6 +75,8 @@ export class CallGridElement extends CallPartElement {
   @state() private width = 0;
   @state() private height = 0;
   @state() private corner: Corner = 'br';
+  /** What a call of more than one page needs, loaded once one is. */
+  @state() private large: typeof import('./large-call.js') | undefined;
 
   readonly #call = this.followCall();
   readonly #internals = this.attachInternals();
@@ -85,6 +88,9 @@ export class CallGridElement extends CallPartElement {
     this.height = stage.height;
   });
   #drag: { x: number; y: number; dx: number; dy: number; id: number } | undefined;
+  #large: LargeCall | undefined;
+  /** Each camera tile's place, from `#large`. */
+  #rank = new Map<string, number>();
 
   /** The layout in use. */
   get layout(): CallLayout {
@@ -104,7 +110,14 @@ export class CallGridElement extends CallPartElement {
       },
       hostDisconnected: () => {
         this.#resizeObserver.disconnect();
+        this.#large?.dispose();
       },
+    });
+    this.addEventListener('keydown', (event) => {
+      const step = event.key === 'PageDown' ? 1 : event.key === 'PageUp' ? -1 : 0;
+      if (!step || this.pageCount < 2) return;
+      event.preventDefault();
+      void this.#turn(step);
     });
     this.addEventListener('call-pin', (event: CallPinEvent) => {
       this.pinned = event.pinned ? event.tileKey : '';
@@ -120,18 +133,33 @@ export class CallGridElement extends CallPartElement {
     });
   }
 
-  /** Shows the next page of a large call. */
+  /** Shows the next page of a large call (PageDown). */
   nextPage(): void {
-    this.page = Math.min(this.page + 1, this.#arrange().pages - 1);
+    void this.#turn(1);
   }
 
-  /** Shows the previous page of a large call. */
+  /** Shows the previous page of a large call (PageUp). */
   previousPage(): void {
-    this.page = Math.max(this.page - 1, 0);
+    void this.#turn(-1);
+  }
+
+  async #turn(step: number): Promise<void> {
+    const hadFocus = this.matches(':focus-within');
+    this.page = Math.max(0, Math.min(this.page + step, this.#arrange().pages - 1));
+    await this.updateComplete;
+    // Focus on a tile that left, or on a button now disabled, goes to an enabled page button.
+    const focused = this.shadowRoot?.activeElement;
+    if (!hadFocus || (focused && !focused.matches(':disabled'))) return;
+    this.renderRoot
+      .querySelector<HTMLElement>('[part="pagination"] button:not(:disabled)')
+      ?.focus();
   }
 
   #tiles(): Tile[] {
-    const participants = this.#call.snapshot?.participants ?? [];
+    const rank = (p: CallParticipant) => this.#rank.get(p.id) ?? 1e9;
+    const participants = [...(this.#call.snapshot?.participants ?? [])].sort(
+      (a, b) => rank(a) - rank(b),
+    );
     const tiles: Tile[] = [];
     for (const participant of participants) {
       if (participant.screenShareEnabled && participant.screenShareTrack)
@@ -165,8 +193,22 @@ export class CallGridElement extends CallPartElement {
   }
 
   protected override willUpdate(_changed: PropertyValues<this>): void {
-    const { layout, pages } = this.#arrange();
+    const { layout, pages, cameras, pageSize } = this.#arrange();
     if (this.page > pages - 1) this.page = Math.max(0, pages - 1);
+    const large = this.large;
+    if (!large && cameras.length > pageSize)
+      void import('./large-call.js').then((loaded) => (this.large = loaded));
+    if (large) {
+      this.#large ??= new large.LargeCall(() => {
+        this.requestUpdate();
+      });
+      this.#rank = this.#large.update(
+        this.#call.session,
+        cameras.map((t) => t.participant),
+        layout === 'spotlight' ? 'in-sight' : pages > 1 ? this.page : 'all',
+        pageSize,
+      );
+    }
     for (const name of ['one-on-one', 'grid', 'spotlight', 'empty'] as const) {
       try {
         if (name === layout) this.#internals.states.add(name);
@@ -175,6 +217,10 @@ export class CallGridElement extends CallPartElement {
         // no custom states in this engine
       }
     }
+  }
+
+  protected override updated(): void {
+    this.#large?.watch(this.renderRoot.querySelectorAll('call-tile'));
   }
 
   #tile(tile: Tile, extra: { pinnable?: boolean; style?: string } = {}) {
@@ -269,6 +315,7 @@ export class CallGridElement extends CallPartElement {
             >
               <button
                 aria-label=${t.t('previousPage')}
+                aria-keyshortcuts="PageUp"
                 ?disabled=${page === 0}
                 @click=${() => {
                   this.previousPage();
@@ -279,6 +326,7 @@ export class CallGridElement extends CallPartElement {
               <span aria-live="polite">${t.t('pageOf', { page: page + 1, pages })}</span>
               <button
                 aria-label=${t.t('nextPage')}
+                aria-keyshortcuts="PageDown"
                 ?disabled=${page >= pages - 1}
                 @click=${() => {
                   this.nextPage();
@@ -286,6 +334,7 @@ export class CallGridElement extends CallPartElement {
               >
                 ${icons.chevronRight}
               </button>
+              <span>${t.count('participantsOne', 'participantsOther', cameras.length)}</span>
             </nav>`
           : nothing
       }

@@ -365,6 +365,17 @@ describe('<matrix-call>', () => {
       });
     }
 
+    it('pages the grid with PageDown and PageUp from the controls too', async () => {
+      const { el } = await inCall(12);
+      (deepQuery(el, '[part~="leave-button"]') as HTMLElement).focus();
+      await sendKeys({ press: 'PageDown' });
+      await until(() => deepText(grid(el).shadowRoot as Node).includes('Page 2 of 2'), 'page 2');
+      await sendKeys({ press: 'PageUp' });
+      await until(() => deepText(grid(el).shadowRoot as Node).includes('Page 1 of 2'), 'page 1');
+      const focused = el.shadowRoot?.activeElement?.shadowRoot?.activeElement;
+      assert.include(focused?.getAttribute('part'), 'leave-button', 'focus stays on the controls');
+    });
+
     it('explains the encryption on hover and on focus', async () => {
       const { el, session } = await inCall(1);
       const lock = $(el, '[part="e2ee-lock"]');

@@ -366,6 +366,14 @@ export class MatrixCallElement extends LitElement {
       'call-request-lobby',
       this.#onRequest(() => (this.ended = false)),
     );
+    // PageUp and PageDown page the grid from anywhere in the call, the controls too.
+    root.addEventListener('keydown', (event) => {
+      const grid = root.querySelector('call-grid');
+      const { key } = event as KeyboardEvent;
+      const copy = new KeyboardEvent('keydown', { key, cancelable: true });
+      if (grid && !event.composedPath().includes(grid) && !grid.dispatchEvent(copy))
+        event.preventDefault();
+    });
   }
 
   readonly #onRequest = (run: () => void) => (event: Event) => {
