@@ -16,6 +16,11 @@ import {
   type MatrixRTCSession,
 } from 'matrix-js-sdk/lib/matrixrtc/index.js';
 import type { ProvisionedUser } from '../stack/provision.js';
+import {
+  DELAYED_LEAVE_DELAY_MS,
+  DELAYED_LEAVE_RESTART_MS,
+  DELAYED_LEAVE_RESTART_TIMEOUT_MS,
+} from '../src/core/room-call.js';
 
 const KEYS_EVENT = 'io.element.call.encryption_keys';
 
@@ -39,6 +44,8 @@ export interface Grant {
 export class SimulatedMember {
   readonly key = randomBytes(16);
   readonly #sentTo = new Set<string>();
+  /** When our key last went to each target device (`@user|DEVICE`): for the bench's timeline. */
+  readonly keySentAt = new Map<string, number>();
   #rtc: MatrixRTCSession | undefined;
 
   private constructor(
@@ -127,7 +134,14 @@ export class SimulatedMember {
       { userId: this.user.userId, deviceId: this.user.deviceId, memberId: this.identity },
       [],
       { type: 'livekit', livekit_service_url: this.serviceUrl, livekit_alias: this.roomId },
-      { manageMediaKeys: false, callIntent: 'video' },
+      {
+        manageMediaKeys: false,
+        callIntent: 'video',
+        // <matrix-call>'s own timing: js-sdk's defaults flap on a homeserver busy with 50 clients.
+        delayedLeaveEventDelayMs: DELAYED_LEAVE_DELAY_MS,
+        delayedLeaveEventRestartMs: DELAYED_LEAVE_RESTART_MS,
+        delayedLeaveEventRestartLocalTimeoutMs: DELAYED_LEAVE_RESTART_TIMEOUT_MS,
+      },
     );
     await back;
     this.#sendKeys(rtc.memberships);
@@ -161,6 +175,7 @@ export class SimulatedMember {
       });
       if (batch.batch.length > 0) {
         await this.client.queueToDevice(batch);
+        this.keySentAt.set(`${userId}|${deviceId}`, Date.now());
         return;
       }
       await new Promise((r) => setTimeout(r, 250));

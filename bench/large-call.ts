@@ -11,7 +11,8 @@
  *  - video tracks subscribed, and the height they decode at (median);
  *  - decoded frames per second, over all video tracks;
  *  - JS heap of the page (CDP `Runtime.getHeapUsage`);
- *  - Join click → first decrypted remote frame, and → every tile on screen decoding;
+ *  - Join click → first decrypted remote frame, and → every tile on screen decoding, and
+ *    → the members' keys sent to the receiver (median; they send on seeing its membership);
  *  - tiles on screen in their member's colour.
  *
  * Screenshots (desktop 1280×800 and phone 390×844) go to .artifacts/large-call/.
@@ -97,6 +98,7 @@ interface Row {
   heapMb: number;
   firstFrameMs: number;
   allOnScreenMs: number;
+  keysSentMs: number;
   onScreen: number;
   inColour: number;
 }
@@ -173,6 +175,12 @@ try {
       await sleep(100);
     }
 
+    // When the members' keys left for the receiver (they send on seeing its membership).
+    const keysSent = members.flatMap((m) =>
+      [...m.keySentAt]
+        .filter(([to, at]) => to.startsWith(`${receiverUser.userId}|`) && at >= clicked)
+        .map(([, at]) => at - clicked),
+    );
     await sleep(settleS * 1000);
     const pid = browserPid(`--use-file-for-fake-video-capture=${receiver.y4m}`) ?? 0;
     const sum = (stats: MediaStat[], pick: (s: MediaStat) => number) =>
@@ -207,6 +215,7 @@ try {
       heapMb: heap.usedSize / 1e6,
       firstFrameMs,
       allOnScreenMs,
+      keysSentMs: median(keysSent),
       onScreen: tiles.length,
       inColour,
     });
@@ -228,13 +237,13 @@ try {
 const base = rows[0];
 print('');
 print(
-  '| N | receiver CPU (ms/s) | inbound (kbit/s) | video tracks subscribed | decoded height (median) | decoded fps | JS heap (MB) | join → first frame (ms) | join → all on screen (ms) | on screen in colour |',
+  '| N | receiver CPU (ms/s) | inbound (kbit/s) | video tracks subscribed | decoded height (median) | decoded fps | JS heap (MB) | join → first frame (ms) | join → all on screen (ms) | join → keys sent by members (median ms) | on screen in colour |',
 );
-print('| -- | -- | -- | -- | -- | -- | -- | -- | -- | -- |');
+print('| -- | -- | -- | -- | -- | -- | -- | -- | -- | -- | -- |');
 for (const r of rows) {
   const ratio = base ? ` (${(r.cpuMsPerS / base.cpuMsPerS).toFixed(2)}×)` : '';
   print(
-    `| ${String(r.n)} | ${r.cpuMsPerS.toFixed(0)}${ratio} | ${r.kbps.toFixed(0)} | ${String(r.videoTracks)} | ${String(r.decodeHeight)} | ${r.fps.toFixed(1)} | ${r.heapMb.toFixed(1)} | ${String(r.firstFrameMs)} | ${String(r.allOnScreenMs)} | ${String(r.inColour)}/${String(r.onScreen)} |`,
+    `| ${String(r.n)} | ${r.cpuMsPerS.toFixed(0)}${ratio} | ${r.kbps.toFixed(0)} | ${String(r.videoTracks)} | ${String(r.decodeHeight)} | ${r.fps.toFixed(1)} | ${r.heapMb.toFixed(1)} | ${String(r.firstFrameMs)} | ${String(r.allOnScreenMs)} | ${String(r.keysSentMs)} | ${String(r.inColour)}/${String(r.onScreen)} |`,
   );
 }
 print(`\nScreenshots: ${OUT}/grid-<N>-{desktop,phone}.png; Node-side logs: ${LOG}`);

@@ -32,7 +32,7 @@ const JOIN_CONFIRM_TIMEOUT_MS = 45_000;
  * 20 s when our SFU's auth service holds the delayed leave: it waits for LiveKit).
  */
 export const DELAYED_LEAVE_DELAY_MS = 18_000;
-const DELAYED_LEAVE_RESTART_MS = 4000;
+export const DELAYED_LEAVE_RESTART_MS = 4000;
 
 /**
  * The delay our delayed leave really has. A homeserver with a lower maximum answers
@@ -51,7 +51,7 @@ export function effectiveLeaveDelay(rtc: MatrixRTCSession, configuredMs: number)
     return configuredMs;
   }
 }
-const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
+export const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
 /**
  * Time between sending a rotated media key and encrypting with it. matrix-js-sdk's 1 s is
  * shorter than to-device delivery on a busy homeserver (up to 1.4 s seen in the e2e suite);
