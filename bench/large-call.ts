@@ -15,7 +15,8 @@
  *    → the members' keys sent to the receiver (median; they send on seeing its membership);
  *  - tiles on screen in their member's colour.
  *
- * Screenshots (desktop 1280×800 and phone 390×844) go to .artifacts/large-call/.
+ * Screenshots (desktop 1280×800 and phone 390×844) and the receiver's diagnostics go to
+ * .artifacts/large-call/.
  *
  *   npx tsx bench/large-call.ts           # NS=9,25,50 WINDOW_S=20 SETTLE_S=8
  */
@@ -221,6 +222,7 @@ try {
     });
     print(JSON.stringify(rows.at(-1)));
 
+    writeFileSync(`${OUT}/receiver-${String(n)}.log`, await receiver.diagnosticsText());
     await page.screenshot({ path: `${OUT}/grid-${String(n)}-desktop.png` });
     await page.setViewportSize({ width: 390, height: 844 });
     await sleep(3000);
