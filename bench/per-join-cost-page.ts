@@ -299,8 +299,12 @@ async function oneJoin(call: Call, n: number, rounds: number): Promise<JoinCost[
     call.snapshots = { count: 0, ms: [], joins: 0 };
     call.sent.messages = 0;
     call.sent.devices = 0;
-    const changedOnce = new Promise<void>((resolve) => {
+    const changedOnce = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`round ${String(r)}: the join changed no membership`));
+      }, 20_000);
       rtc.once(MatrixRTCSessionEvent.MembershipsChanged, () => {
+        clearTimeout(timer);
         resolve();
       });
     });
@@ -335,6 +339,8 @@ async function oneJoin(call: Call, n: number, rounds: number): Promise<JoinCost[
     // Back to N: the joiner leaves (not measured).
     call.sfuRemotes.delete(`${joiner}:D`);
     await room.addLiveEvents([leaveEvent(joiner, 'D')], { addToState: true });
+    // Its recalculation must be over, or the next join folds into it and changes nothing.
+    await rtc.ensureRecalculateSessionMembers();
     await settle();
   }
   return out;
@@ -347,7 +353,11 @@ let keyIndex = 0;
  */
 async function receiveKeys(call: Call, senders: string[]): Promise<void> {
   const { client, log } = call;
-  const before = log.list('keys').filter((e) => e.message === 'media key received').length;
+  // Counted as logged: the log is bounded, so counting its entries stops working.
+  let arrived = 0;
+  const stop = log.onEntry((e) => {
+    if (e.message === 'media key received') arrived++;
+  });
   const index = (keyIndex = (keyIndex + 1) % 256);
   for (const sender of senders) {
     const content = {
@@ -371,10 +381,13 @@ async function receiveKeys(call: Call, senders: string[]): Promise<void> {
     } as never);
     await nextTask();
   }
-  const want = before + senders.length;
-  for (let i = 0; i < 20_000; i++) {
-    if (log.list('keys').filter((e) => e.message === 'media key received').length >= want) return;
-    await nextTask();
+  try {
+    for (let i = 0; i < 20_000; i++) {
+      if (arrived >= senders.length) return;
+      await nextTask();
+    }
+  } finally {
+    stop();
   }
   throw new Error('keys did not all arrive');
 }

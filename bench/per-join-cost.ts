@@ -44,7 +44,9 @@ const browser = await launchChromium();
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage();
-  page.on('pageerror', (e) => { console.error('page error:', e.message); });
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.message);
+  });
   await page.goto(`${origin}/bench/per-join-cost.html`);
   await page.waitForFunction(() => 'bench' in window, null, { timeout: 120_000 });
   return page;
@@ -64,6 +66,7 @@ const add = (stage: string, n: number, values: number[]) => {
 };
 
 for (const n of SIZES) {
+  console.error(`N=${String(n)}…`);
   // A fresh page per N: nothing from a smaller call warms the larger one.
   const page = await openPage();
   const core = await page.evaluate(
