@@ -79,6 +79,26 @@ describe('MediaEncryption', () => {
     assert.match(String(entry?.fields?.['keyFingerprint']), /^[0-9a-f]{8}$/);
   });
 
+  it('reports a change only when a participant’s state changes, not for every rotated key', async () => {
+    const { encryption, changes } = setup();
+    await encryption.createKeyProvider();
+    await encryption.onKey(key(), 0, BOB);
+    assert.equal(changes(), 1, 'the first key: waiting-for-key → ok');
+    await encryption.onKey(key(), 1, BOB);
+    await encryption.onKey(key(), 2, BOB);
+    await encryption.onKey(key(), 0, ME);
+    assert.equal(changes(), 1, 'rotated keys of someone already ok change nothing shown');
+    assert.equal(encryption.stateOf(BOB), 'ok');
+    encryption.onCryptorError(
+      new CryptorError('bad', CryptorErrorReason.InvalidKey, BOB),
+      undefined,
+    );
+    assert.equal(changes(), 2);
+    await encryption.onKey(key(), 3, BOB);
+    assert.equal(changes(), 3, 'a key that ends trouble is news');
+    assert.equal(encryption.stateOf(BOB), 'ok');
+  });
+
   it('ignores keys with an index no sender uses (0–255 only)', async () => {
     const { encryption, log, changes } = setup();
     await encryption.createKeyProvider();

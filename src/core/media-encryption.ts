@@ -144,9 +144,12 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       keyIndex: index,
       keyFingerprint: fp,
     });
+    const before = this.stateOf(identity);
     this.#keyIndex.set(identity, index);
     this.#trouble.delete(identity); // a new key is worth another try
-    this.emit(MediaEncryptionEvent.Changed);
+    // Every member's rotated key after each join or leave: a new snapshot for each would be
+    // N snapshots of N participants per join. Only a state that changed is news.
+    if (this.stateOf(identity) !== before) this.emit(MediaEncryptionEvent.Changed);
   }
 
   /** An error from LiveKit's frame cryptor. */
