@@ -19,11 +19,25 @@ type Listener = (...args: unknown[]) => void;
 
 class FakePublication {
   isDesired = false;
+  /** Adaptive stream's pause of a hidden video, or our own setEnabled. */
+  isEnabled = true;
+  /** setEnabled calls, in order. */
+  readonly enabledCalls: boolean[] = [];
   readonly track = undefined;
   readonly isMuted = false;
   constructor(readonly source: Track.Source) {}
+  get kind() {
+    return this.source === Track.Source.Microphone ? Track.Kind.Audio : Track.Kind.Video;
+  }
+  get isSubscribed() {
+    return this.isDesired;
+  }
   setSubscribed(on: boolean) {
     this.isDesired = on;
+  }
+  setEnabled(on: boolean) {
+    this.enabledCalls.push(on);
+    this.isEnabled = on;
   }
 }
 
@@ -397,5 +411,28 @@ describe('SfuConnections', () => {
       );
       assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'), 'shown stays');
     });
+  });
+
+  it('asks for keyframes by pausing and resuming the video it takes of someone', async () => {
+    const { connections, own, connectOwn } = setup();
+    await connectOwn();
+    connections.setMembers([member('@bob:a'), member('@carol:a')]);
+    own().room.join('@bob:a:D');
+    own().room.join('@carol:a:D');
+    connections.setVisibleParticipants(['@carol:a:D']);
+    const pub = (id: string, track: string) => {
+      const found = own().room.remoteParticipants.get(id)?.trackPublications.get(track);
+      if (!found) throw new Error(`no ${track} of ${id}`);
+      return found;
+    };
+    pub('@bob:a:D', 'TR_screen').isEnabled = false; // hidden: adaptive stream paused it
+    assert.equal(connections.requestKeyframe('@bob:a:D'), 0, 'camera off screen, share hidden');
+    assert.deepEqual(pub('@bob:a:D', 'TR_screen').enabledCalls, []);
+    assert.equal(connections.requestKeyframe('@carol:a:D'), 2);
+    assert.deepEqual(pub('@carol:a:D', 'TR_cam').enabledCalls, [false, true]);
+    assert.deepEqual(pub('@carol:a:D', 'TR_screen').enabledCalls, [false, true]);
+    assert.deepEqual(pub('@carol:a:D', 'TR_mic').enabledCalls, [], 'audio needs no keyframe');
+    assert.isTrue(pub('@carol:a:D', 'TR_cam').isEnabled);
+    assert.equal(connections.requestKeyframe('@nobody:a:D'), 0);
   });
 });

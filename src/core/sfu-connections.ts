@@ -267,6 +267,27 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     return out;
   }
 
+  /**
+   * Makes the SFU ask `identity`'s publisher for a keyframe of each video we receive of
+   * theirs. livekit-client cannot send a PLI; pausing and resuming the subscription makes
+   * the SFU wait for a keyframe, which it requests at once. Returns how many tracks.
+   */
+  requestKeyframe(identity: string): number {
+    let tracks = 0;
+    for (const connection of this.#connections()) {
+      const participant = connection.room.remoteParticipants.get(identity);
+      for (const publication of participant?.trackPublications.values() ?? []) {
+        // Not what adaptive stream paused (hidden), nor what is not coming in.
+        if (publication.kind !== Track.Kind.Video || !publication.isSubscribed) continue;
+        if (!publication.isEnabled) continue;
+        publication.setEnabled(false);
+        publication.setEnabled(true);
+        tracks++;
+      }
+    }
+    return tracks;
+  }
+
   readStats(): Promise<MediaStats[]> {
     return readMediaStats(this.#connections().map((c) => c.room));
   }
