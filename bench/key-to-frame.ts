@@ -129,12 +129,16 @@ async function rotateOnce(
   );
   const log = await entries(joiner);
   const key = log.filter((e) => e.message === 'media key received')[keysBefore.length];
-  const nudges = log.filter((e) => e.message.startsWith('asking for a keyframe')).length;
   await Promise.all([joiner.closePage(), other.closePage(), leaver.closePage()]);
   if (!key) return 'no new key logged';
   const ms = decoded - Date.parse(key.time);
+  const since = (e: Entry) => Date.parse(e.time) - Date.parse(key.time);
+  const after = log.filter((e) => since(e) >= -50 && e.category !== 'livekit');
   console.log(
-    `  failing since ${failing}, key ${key.time} (index ${String(key.fields?.keyIndex)}), frame +${ms} ms, nudges ${nudges}`,
+    `  failing since ${failing}, key ${key.time} (index ${String(key.fields?.keyIndex)}), frame +${ms} ms; then: ${after
+      .slice(0, 8)
+      .map((e) => `+${since(e)} ${e.message}`)
+      .join('; ')}`,
   );
   return ms;
 }
