@@ -30,6 +30,7 @@ const SYNC = '^GET /_matrix/client/v3/sync';
 
 interface Entry {
   time: string;
+  category: string;
   message: string;
   fields?: Record<string, unknown>;
 }
@@ -73,12 +74,13 @@ async function once(joiner: Participant, other: Participant): Promise<number | s
   const seen = await joiner.seenAt(uo.userId, 'colour', 60_000);
   const log = await entries(joiner);
   const key = log.find((e) => e.message === 'media key received');
-  const nudges = log.filter((e) => e.message.startsWith('asking for a keyframe')).length;
+  const nudge = log.find((e) => e.message.startsWith('asking for a keyframe'));
   await Promise.all([joiner.closePage(), other.closePage()]);
   if (!key) return 'no key logged';
   const ms = seen - Date.parse(key.time);
+  const nudgeAt = nudge ? `+${Date.parse(nudge.time) - Date.parse(key.time)} ms` : 'none';
   console.log(
-    `  failing since ${failing}, key ${key.time} (index ${String(key.fields?.keyIndex)}), frame +${ms} ms, nudges ${nudges}`,
+    `  failing since ${failing}, key ${key.time} (index ${String(key.fields?.keyIndex)}), frame +${ms} ms, keyframe asked ${nudgeAt}`,
   );
   return ms;
 }
@@ -133,11 +135,13 @@ async function rotateOnce(
   if (!key) return 'no new key logged';
   const ms = decoded - Date.parse(key.time);
   const since = (e: Entry) => Date.parse(e.time) - Date.parse(key.time);
-  const after = log.filter((e) => since(e) >= -50 && e.category !== 'livekit');
+  const after = log.filter(
+    (e) => since(e) >= -50 && (e.category === 'e2ee' || e.category === 'keys'),
+  );
   console.log(
     `  failing since ${failing}, key ${key.time} (index ${String(key.fields?.keyIndex)}), frame +${ms} ms; then: ${after
       .slice(0, 8)
-      .map((e) => `+${since(e)} ${e.message}`)
+      .map((e) => `+${since(e)} ${e.message.split('\n')[0] ?? ''}`)
       .join('; ')}`,
   );
   return ms;
