@@ -36,8 +36,8 @@ export interface MediaEncryptionOptions {
   originOf?: (key: Uint8Array, index: number) => KeyOrigin;
   /**
    * Asks for a keyframe of a participant's video; returns how many tracks it asked for.
-   * Called when a key arrives for someone whose frames were failing: their receiver
-   * may otherwise wait up to 3 s before asking by itself.
+   * Called when a new key arrives for someone whose frames were failing after an earlier
+   * key: their receiver may otherwise wait up to 3 s before asking by itself.
    */
   requestKeyframe?: (identity: string) => number;
   /** KEYFRAME_REQUEST_MIN_MS by default (unit tests shorten it). */
@@ -156,10 +156,13 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       keyIndex: index,
       keyFingerprint: fp,
     });
-    this.#keyIndex.set(identity, index);
+    // A receiver that never decoded someone asks for keyframes every 200 ms by itself; one
+    // that did (with an earlier key), every 3 s (WebRTC's frame-buffer timeouts).
+    const hadKey = this.#keyIndex.has(identity);
     const wasFailing = identity !== ownIdentity && this.#trouble.has(identity);
+    this.#keyIndex.set(identity, index);
     this.#trouble.delete(identity); // a new key is worth another try
-    if (wasFailing) this.#requestKeyframe(identity, index);
+    if (wasFailing && hadKey) this.#requestKeyframe(identity, index);
     this.emit(MediaEncryptionEvent.Changed);
   }
 
