@@ -102,6 +102,7 @@ export function createCallParts({ matrix, room, options, log, inCall }: CallPart
     log,
     readStats: () => connections.readStats(),
     originOf: (key, index) => provenance.originOf(key, index),
+    requestKeyframe: (identity) => connections.requestKeyframe(identity),
   });
   const ownSfu = new OwnSfu({
     matrix,

@@ -10,8 +10,10 @@ import { waitFor } from '../../test/support/wait-for.js';
 const ME = '@me:hs:ME';
 const BOB = '@bob:hs:B';
 
-function setup(mode: EncryptionMode = 'per-participant') {
+function setup(mode: EncryptionMode = 'per-participant', keyframeRequestMinMs = 60_000) {
   const log = new DiagnosticsLog();
+  const keyframeRequests: string[] = [];
+  let videoTracks = 1;
   let frames = 0;
   let reads = 0;
   const stats = (): MediaStats[] => [
@@ -40,6 +42,11 @@ function setup(mode: EncryptionMode = 'per-participant') {
       reads++;
       return Promise.resolve(stats());
     },
+    requestKeyframe: (identity) => {
+      keyframeRequests.push(identity);
+      return videoTracks;
+    },
+    keyframeRequestMinMs,
   });
   let changes = 0;
   encryption.on(MediaEncryptionEvent.Changed, () => changes++);
@@ -49,6 +56,8 @@ function setup(mode: EncryptionMode = 'per-participant') {
     changes: () => changes,
     decode: (n: number) => (frames += n),
     reads: () => reads,
+    keyframeRequests,
+    setVideoTracks: (n: number) => (videoTracks = n),
   };
 }
 
@@ -137,6 +146,48 @@ describe('MediaEncryption', () => {
     assert.equal(encryption.stateOf(BOB), 'key-invalid', 'internal errors change nothing');
     await encryption.onKey(key(), 1, BOB);
     assert.equal(encryption.stateOf(BOB), 'ok', 'a new key is worth another try');
+  });
+
+  it('asks for a keyframe when a key arrives for someone whose frames were failing', async () => {
+    const { encryption, log, keyframeRequests } = setup();
+    await encryption.createKeyProvider();
+    encryption.onCryptorError(new Error(`MissingKey: for participant ${BOB}`), undefined);
+    await encryption.onKey(key(), 0, BOB);
+    assert.deepEqual(keyframeRequests, [], 'not for a first key: the receiver asks by itself');
+    await encryption.onKey(key(), 1, BOB);
+    assert.deepEqual(keyframeRequests, [], 'never for media that decrypts');
+    encryption.onCryptorError(new Error(`MissingKey: for participant ${BOB}`), undefined);
+    await encryption.onKey(key(), 2, BOB);
+    assert.deepEqual(keyframeRequests, [BOB]);
+    const asked = log.list('e2ee').filter((e) => e.message.startsWith('asking for a keyframe'));
+    assert.lengthOf(asked, 1);
+    assert.include(asked[0]?.fields, { participant: BOB, keyIndex: 2, tracks: 1 });
+    encryption.onCryptorError(new CryptorError('bad', CryptorErrorReason.InvalidKey, BOB), BOB);
+    await encryption.onKey(key(), 3, BOB);
+    assert.deepEqual(keyframeRequests, [BOB], 'not again so soon');
+    encryption.onCryptorError(new Error(`MissingKey: no key for participant ${ME}`), undefined);
+    await encryption.onKey(key(), 0, ME);
+    assert.deepEqual(keyframeRequests, [BOB], 'never for our own media');
+  });
+
+  it('asks again after the minimum interval, and only once video was there to ask for', async () => {
+    const { encryption, log, keyframeRequests, setVideoTracks } = setup('per-participant', 50);
+    await encryption.createKeyProvider();
+    const failThenKey = async (index: number) => {
+      encryption.onCryptorError(new Error(`MissingKey: for participant ${BOB}`), undefined);
+      await encryption.onKey(key(), index, BOB);
+    };
+    await encryption.onKey(key(), 0, BOB);
+    setVideoTracks(0); // audio only, or video not subscribed yet
+    await failThenKey(0);
+    setVideoTracks(1);
+    await failThenKey(1);
+    assert.lengthOf(keyframeRequests, 2, 'asking for no track does not count');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await failThenKey(2);
+    assert.lengthOf(keyframeRequests, 3);
+    const asked = log.list('e2ee').filter((e) => e.message.startsWith('asking for a keyframe'));
+    assert.lengthOf(asked, 2, 'logged only when a track was asked for');
   });
 
   it('clears the trouble once frames decode again after it began', async function () {

@@ -10,6 +10,8 @@ import type { EncryptionMode, MediaStats, ParticipantEncryptionState } from './t
 /** Decoding is checked every 2 s, and every 500 ms while someone's media cannot be decrypted. */
 const STATS_INTERVAL_MS = 500;
 const STATS_IDLE_TICKS = 4;
+/** At most one keyframe request per participant in this long (a burst of keys asks once). */
+export const KEYFRAME_REQUEST_MIN_MS = 2000;
 
 export const MediaEncryptionEvent = {
   /** Someone's encryption state changed. */
@@ -32,6 +34,14 @@ export interface MediaEncryptionOptions {
   readStats: () => Promise<MediaStats[]>;
   /** How a key arrived; `forged` keys are refused. Every key counts without it. */
   originOf?: (key: Uint8Array, index: number) => KeyOrigin;
+  /**
+   * Asks for a keyframe of a participant's video; returns how many tracks it asked for.
+   * Called when a new key arrives for someone whose frames were failing after an earlier
+   * key: their receiver may otherwise wait up to 3 s before asking by itself.
+   */
+  requestKeyframe?: (identity: string) => number;
+  /** KEYFRAME_REQUEST_MIN_MS by default (unit tests shorten it). */
+  keyframeRequestMinMs?: number;
 }
 
 interface Trouble {
@@ -56,6 +66,8 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
   readonly #trouble = new Map<string, Trouble>();
   /** Last video frame count per remote track, and when it was read. */
   readonly #frames = new Map<string, { frames: number; at: number }>();
+  /** When we last asked for a keyframe of each participant. */
+  readonly #keyframeAsked = new Map<string, number>();
   #tick = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -144,12 +156,33 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
       keyIndex: index,
       keyFingerprint: fp,
     });
+    // A receiver that never decoded someone asks for keyframes every 200 ms by itself; one
+    // that did (with an earlier key), every 3 s (WebRTC's frame-buffer timeouts).
+    const hadKey = this.#keyIndex.has(identity);
+    const wasFailing = identity !== ownIdentity && this.#trouble.has(identity);
     const before = this.stateOf(identity);
     this.#keyIndex.set(identity, index);
     this.#trouble.delete(identity); // a new key is worth another try
+    if (wasFailing && hadKey) this.#requestKeyframe(identity, index);
     // Every member's rotated key after each join or leave: a new snapshot for each would be
     // N snapshots of N participants per join. Only a state that changed is news.
     if (this.stateOf(identity) !== before) this.emit(MediaEncryptionEvent.Changed);
+  }
+
+  /** The frames decrypting from now on are mostly deltas: the decoder needs a keyframe. */
+  #requestKeyframe(identity: string, index: number): void {
+    const now = Date.now();
+    const last = this.#keyframeAsked.get(identity);
+    const minMs = this.options.keyframeRequestMinMs ?? KEYFRAME_REQUEST_MIN_MS;
+    if (last !== undefined && now - last < minMs) return;
+    const tracks = this.options.requestKeyframe?.(identity) ?? 0;
+    if (tracks === 0) return;
+    this.#keyframeAsked.set(identity, now);
+    this.options.log.info('e2ee', 'asking for a keyframe of media that could not be decrypted', {
+      participant: identity,
+      keyIndex: index,
+      tracks,
+    });
   }
 
   /** An error from LiveKit's frame cryptor. */
@@ -203,6 +236,7 @@ export class MediaEncryption extends TypedEmitter<MediaEncryptionEventMap> {
     this.#keyIndex.clear();
     this.#trouble.clear();
     this.#frames.clear();
+    this.#keyframeAsked.clear();
     this.#provider = undefined;
   }
 

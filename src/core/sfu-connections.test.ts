@@ -19,11 +19,25 @@ type Listener = (...args: unknown[]) => void;
 
 class FakePublication {
   isDesired = false;
+  /** Adaptive stream's pause of a hidden video, or our own setEnabled. */
+  isEnabled = true;
+  /** setEnabled calls, in order. */
+  readonly enabledCalls: boolean[] = [];
   readonly track = undefined;
   readonly isMuted = false;
   constructor(readonly source: Track.Source) {}
+  get kind() {
+    return this.source === Track.Source.Microphone ? Track.Kind.Audio : Track.Kind.Video;
+  }
+  get isSubscribed() {
+    return this.isDesired;
+  }
   setSubscribed(on: boolean) {
     this.isDesired = on;
+  }
+  setEnabled(on: boolean) {
+    this.enabledCalls.push(on);
+    this.isEnabled = on;
   }
 }
 
@@ -103,7 +117,12 @@ const grant = (url: string): SfuGrant => ({
   endpoint: 'sfu/get',
 });
 
-function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any', videoLingerMs = 0) {
+function setup(
+  failGrants = 0,
+  foreignSfus: ForeignSfuPolicy = 'any',
+  videoLingerMs = 0,
+  keyframePauseMs = 20,
+) {
   const made: FakeConnection[] = [];
   const grants: SfuAuthInput[] = [];
   let failures = failGrants;
@@ -125,6 +144,7 @@ function setup(failGrants = 0, foreignSfus: ForeignSfuPolicy = 'any', videoLinge
       remoteReconnectMs: 50,
       remoteGiveUpMs: 1500,
       videoLingerMs,
+      keyframePauseMs,
     },
     foreignSfus,
     createConnection: (options) => {
@@ -397,5 +417,49 @@ describe('SfuConnections', () => {
       );
       assert.isTrue(desired(own().room, '@bob:a:D', 'TR_cam'), 'shown stays');
     });
+  });
+
+  it('asks for keyframes by pausing and resuming the video it takes of someone', async () => {
+    const { connections, own, connectOwn } = setup(0, 'any', 0, 100);
+    await connectOwn();
+    connections.setMembers([member('@bob:a'), member('@carol:a')]);
+    own().room.join('@bob:a:D');
+    own().room.join('@carol:a:D');
+    connections.setVisibleParticipants(['@carol:a:D']);
+    const pub = (id: string, track: string) => {
+      const found = own().room.remoteParticipants.get(id)?.trackPublications.get(track);
+      if (!found) throw new Error(`no ${track} of ${id}`);
+      return found;
+    };
+    pub('@bob:a:D', 'TR_screen').isEnabled = false; // hidden: adaptive stream paused it
+    assert.equal(connections.requestKeyframe('@bob:a:D'), 0, 'camera off screen, share hidden');
+    assert.deepEqual(pub('@bob:a:D', 'TR_screen').enabledCalls, []);
+    assert.equal(connections.requestKeyframe('@carol:a:D'), 2);
+    assert.deepEqual(pub('@carol:a:D', 'TR_cam').enabledCalls, [false]);
+    assert.deepEqual(pub('@carol:a:D', 'TR_mic').enabledCalls, [], 'audio needs no keyframe');
+    own().room.join('@dave:a:D'); // a reconcile during the pause does not cut it short
+    assert.deepEqual(pub('@carol:a:D', 'TR_cam').enabledCalls, [false]);
+    assert.equal(connections.requestKeyframe('@carol:a:D'), 0, 'already pausing');
+    await waitFor('the pause to end', () => pub('@carol:a:D', 'TR_cam').isEnabled, 3000, 10);
+    assert.deepEqual(pub('@carol:a:D', 'TR_cam').enabledCalls, [false, true]);
+    assert.deepEqual(pub('@carol:a:D', 'TR_screen').enabledCalls, [false, true]);
+    assert.equal(connections.requestKeyframe('@nobody:a:D'), 0);
+  });
+
+  it('resumes a keyframe pause that ended off screen once the video is taken again', async () => {
+    const { connections, own, connectOwn } = setup(0, 'any', 0, 50);
+    await connectOwn();
+    connections.setMembers([member('@carol:a')]);
+    own().room.join('@carol:a:D');
+    const cam = own().room.remoteParticipants.get('@carol:a:D')?.trackPublications.get('TR_cam');
+    if (!cam) throw new Error('no camera');
+    assert.equal(connections.requestKeyframe('@carol:a:D'), 2);
+    connections.setVisibleParticipants([]);
+    assert.isFalse(cam.isDesired);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(cam.enabledCalls, [false], 'not resumed while unsubscribed');
+    connections.setVisibleParticipants(['@carol:a:D']);
+    assert.isTrue(cam.isDesired);
+    assert.deepEqual(cam.enabledCalls, [false, true]);
   });
 });

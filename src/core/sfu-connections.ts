@@ -48,6 +48,8 @@ const REMOTE_RECONNECT_MS = 1000;
 export const STALL_MS = 5000;
 /** Camera video that left the screen stays subscribed this long, so paging back shows it at once. */
 const VIDEO_LINGER_MS = 2000;
+/** LiveKit applies a subscriber's pause after 100 ms without a change (and a resume at once). */
+const KEYFRAME_PAUSE_MS = 200;
 
 /**
  * Which SFUs named in other members' memberships we contact (each contact
@@ -76,6 +78,8 @@ export interface SfuTiming {
   remoteReconnectMs: number;
   remoteGiveUpMs: number;
   videoLingerMs: number;
+  /** How long a subscription is paused to get a keyframe (see requestKeyframe). */
+  keyframePauseMs: number;
 }
 
 const DEFAULT_TIMING: SfuTiming = {
@@ -87,6 +91,7 @@ const DEFAULT_TIMING: SfuTiming = {
   remoteReconnectMs: REMOTE_RECONNECT_MS,
   remoteGiveUpMs: REMOTE_GIVE_UP_MS,
   videoLingerMs: VIDEO_LINGER_MS,
+  keyframePauseMs: KEYFRAME_PAUSE_MS,
 };
 
 export const SfuConnectionsEvent = {
@@ -163,6 +168,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   #shown: ReadonlySet<string> | undefined;
   /** Participants whose video left the screen, and until when it stays subscribed. */
   readonly #lingering = new Map<string, number>();
+  /** Video whose keyframe pause ended while it was unsubscribed: resumed when taken again. */
+  readonly #resumeWhenTaken = new Set<RemoteTrackPublication>();
   /** Remote SFUs are followed only once our membership is out. */
   #followRemotes = false;
   readonly #timing: SfuTiming;
@@ -267,6 +274,41 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     return out;
   }
 
+  /**
+   * Makes the SFU ask `identity`'s publisher for a keyframe of each video we receive of
+   * theirs. livekit-client cannot send a PLI; a paused and resumed subscription makes the
+   * SFU wait for a keyframe, which it requests at once. The pause must outlast the SFU's
+   * 100 ms debounce of pauses, or it is never applied. Returns how many tracks.
+   */
+  requestKeyframe(identity: string): number {
+    const paused: RemoteTrackPublication[] = [];
+    for (const connection of this.#connections()) {
+      const participant = connection.room.remoteParticipants.get(identity);
+      for (const publication of participant?.trackPublications.values() ?? []) {
+        // Not what adaptive stream paused (hidden), nor what is not coming in.
+        if (publication.kind !== Track.Kind.Video || !publication.isSubscribed) continue;
+        if (!publication.isEnabled) continue;
+        publication.setEnabled(false);
+        paused.push(publication);
+      }
+    }
+    if (paused.length > 0)
+      this.#later(() => {
+        for (const publication of paused) this.#resume(publication);
+      }, this.#timing.keyframePauseMs);
+    return paused.length;
+  }
+
+  /** Ends a keyframe pause; one on a track unsubscribed meanwhile ends when it is taken again. */
+  #resume(publication: RemoteTrackPublication): void {
+    if (!publication.isDesired) {
+      this.#resumeWhenTaken.add(publication);
+      return;
+    }
+    this.#resumeWhenTaken.delete(publication);
+    publication.setEnabled(true);
+  }
+
   readStats(): Promise<MediaStats[]> {
     return readMediaStats(this.#connections().map((c) => c.room));
   }
@@ -276,6 +318,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
     this.#followRemotes = false;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#resumeWhenTaken.clear();
     const all = this.#connections();
     this.own = undefined;
     this.#remotes.clear();
@@ -476,6 +519,7 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
             (publication.source !== Track.Source.Camera ||
               this.#videoWanted(participant.identity, now));
           if (publication.isDesired !== take) publication.setSubscribed(take);
+          if (take && this.#resumeWhenTaken.has(publication)) this.#resume(publication);
         }
       }
     }
