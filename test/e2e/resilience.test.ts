@@ -4,12 +4,15 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pauseService, restartService, resumeService } from '../../stack/index.js';
 import {
   allSeeAll,
+  ARTIFACTS,
   E2ERun,
   Participant,
   secretLeaks,
@@ -383,10 +386,18 @@ void describe(
         // the call rather than its own starvation.
         for (const me of people) {
           await me.startWatching();
-          await me.seesVideoOfEach(
-            people.filter((o) => o !== me),
-            60_000,
-          );
+          try {
+            await me.seesVideoOfEach(
+              people.filter((o) => o !== me),
+              60_000,
+            );
+          } catch (error) {
+            // This step has failed now and then in CI, cause unproven: keep every page's
+            // (redacted) diagnostics for the next person.
+            for (const p of people)
+              writeFileSync(join(ARTIFACTS, `churn-${p.label}.json`), await p.diagnosticsText());
+            throw error;
+          }
           await me.stopWatching();
         }
         for (const p of people) {
