@@ -154,7 +154,9 @@ export class SimulatedMember {
       const id = `${m.userId}|${m.deviceId}|${String(m.createdTs())}`;
       if (this.#sentTo.has(id)) continue;
       this.#sentTo.add(id);
-      void this.#sendKey(m.userId, m.deviceId);
+      this.#sendKey(m.userId, m.deviceId).catch((error: unknown) => {
+        console.error(`bench: ${this.identity} could not send its key`, error);
+      });
     }
   }
 
@@ -169,11 +171,17 @@ export class SimulatedMember {
     };
     // Olm needs the device's keys: a device that just signed in is known after a sync or two.
     for (let i = 0; i < 240; i++) {
-      const batch = await crypto.encryptToDeviceMessages(KEYS_EVENT, [{ userId, deviceId }], {
-        ...payload,
-        sent_ts: Date.now(),
-      });
-      if (batch.batch.length > 0) {
+      // Under load the one-time-key claim can time out ("no valid Olm session"): try again.
+      const batch = await crypto
+        .encryptToDeviceMessages(KEYS_EVENT, [{ userId, deviceId }], {
+          ...payload,
+          sent_ts: Date.now(),
+        })
+        .catch((error: unknown) => {
+          console.warn(`bench: ${this.identity} key encryption failed, retrying`, error);
+          return undefined;
+        });
+      if (batch && batch.batch.length > 0) {
         await this.client.queueToDevice(batch);
         this.keySentAt.set(`${userId}|${deviceId}`, Date.now());
         return;
