@@ -329,7 +329,7 @@ export class MatrixCallElement extends LitElement {
     );
   }
 
-  /** Receiver statistics of the remote tracks (frames decoded, packets, audio samples); empty outside a call. */
+  /** Receiver statistics of the remote tracks (frames decoded and their size, packets, bytes, audio samples); empty outside a call. */
   getMediaStats(): Promise<MediaStats[]> {
     return this.#call.session?.getMediaStats() ?? Promise.resolve([]);
   }
