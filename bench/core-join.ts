@@ -2,13 +2,11 @@
 // decrypted remote frame, per phase, and the HTTP round trips on the way.
 //   npx tsx bench/core-join.ts [runs=5]
 // Needs the stack (npm run stack:up). Printed, not asserted.
-import { startDevServer } from '@web/dev-server';
-import { esbuildPlugin } from '@web/dev-server-esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readStackInfo } from '../stack/index.js';
 import { createRoom, registerUser, type ProvisionedUser } from '../stack/provision.js';
 import { launchChromium } from '../test/support/browser.js';
-import { cjsAsEsm, e2eeWorkerUrl } from '../scripts/wtr-plugins.mjs';
+import { servePages } from './page-server.js';
 
 interface Bench {
   start(credentials: object, room: string): Promise<void>;
@@ -32,24 +30,8 @@ if (!info) {
   process.exit(1);
 }
 
-const server = await startDevServer({
-  config: {
-    rootDir: process.cwd(),
-    port: 0,
-    hostname: '127.0.0.1',
-    nodeResolve: { browser: true },
-    plugins: [
-      e2eeWorkerUrl(),
-      cjsAsEsm(),
-      esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    ],
-  },
-  readCliArgs: false,
-  readFileConfig: false,
-  logStartMessage: false,
-});
-const address = server.server?.address();
-const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+const server = await servePages();
+const origin = server.origin;
 
 const browser: Browser = await launchChromium();
 

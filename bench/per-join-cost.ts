@@ -3,43 +3,17 @@
 // events and to-device keys /sync would (see bench/per-join-cost-page.ts).
 //   npx tsx bench/per-join-cost.ts [rounds=30]
 // Printed, not asserted.
-import { startDevServer } from '@web/dev-server';
-import { esbuildPlugin } from '@web/dev-server-esbuild';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser.js';
-import { cjsAsEsm, e2eeWorkerUrl } from '../scripts/wtr-plugins.mjs';
+import { servePages } from './page-server.js';
 
 const rounds = Number(process.argv[2] ?? 30);
 const SIZES = [9, 25, 50];
 
 type JoinCost = Record<string, number>;
 
-const server = await startDevServer({
-  config: {
-    rootDir: process.cwd(),
-    port: 0,
-    hostname: '127.0.0.1',
-    nodeResolve: { browser: true },
-    // Cross-origin isolated: performance.now() to 5 µs rather than 100 µs.
-    middleware: [
-      (ctx, next) => {
-        ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-        ctx.set('Cross-Origin-Embedder-Policy', 'require-corp');
-        return next();
-      },
-    ],
-    plugins: [
-      e2eeWorkerUrl(),
-      cjsAsEsm(),
-      esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    ],
-  },
-  readCliArgs: false,
-  readFileConfig: false,
-  logStartMessage: false,
-});
-const address = server.server?.address();
-const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+const server = await servePages({ isolated: true });
+const origin = server.origin;
 const browser = await launchChromium();
 
 async function openPage(): Promise<Page> {
