@@ -15,6 +15,7 @@ import {
   withLegacyMembers,
   type LegacyMemberships,
 } from './legacy-memberships.js';
+import { keepMembershipAcrossServerLeave } from './membership-continuity.js';
 import { readMemberships, type MemberInfo } from './membership.js';
 import type { EncryptionMode, MembershipTiming } from './types.js';
 
@@ -113,6 +114,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
   /** The intent we last asked for: js-sdk compares with the echoed membership, which lags. */
   #intent: 'audio' | 'video' | undefined;
   readonly #undo: () => void;
+  #undoContinuity: () => void = () => undefined;
 
   constructor(private readonly options: RoomCallOptions) {
     super();
@@ -221,6 +223,8 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
         keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
       },
     );
+    this.#undoContinuity();
+    this.#undoContinuity = keepMembershipAcrossServerLeave(rtc, { userId, deviceId }, log);
     await withTimeout(confirmed, JOIN_CONFIRM_TIMEOUT_MS, signal, () =>
       MatrixCallError.membershipFailed(
         new Error('our membership did not come back from the homeserver in time'),
@@ -247,6 +251,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
    */
   async leave(timeoutMs: number): Promise<boolean> {
     this.#joined = false;
+    this.#undoContinuity();
     const rtc = this.options.rtc;
     if (!rtc.isJoined()) return true;
     return rtc.leaveRoomSession(timeoutMs).catch((error: unknown) => {
@@ -294,6 +299,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
 
   dispose(): void {
     this.#undo();
+    this.#undoContinuity();
     this.removeAllListeners();
   }
 }

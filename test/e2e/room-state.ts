@@ -19,8 +19,9 @@ async function api(
   method: string,
   path: string,
   body?: unknown,
+  version = 'v3',
 ): Promise<unknown> {
-  const response = await fetch(`${user.homeserverUrl}/_matrix/client/v3${path}`, {
+  const response = await fetch(`${user.homeserverUrl}/_matrix/client/${version}${path}`, {
     method,
     headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -82,6 +83,53 @@ export async function membershipTimeline(reader: ProvisionedUser, roomId: string
       return `+${at} s ${e.sender} ${kind}`;
     })
     .join('\n');
+}
+
+/**
+ * `userId`'s live call membership in the room, if there is one, and when it counts from
+ * (its `created_ts`, else the event's own time).
+ */
+export async function membershipOf(
+  reader: ProvisionedUser,
+  roomId: string,
+  userId: string,
+): Promise<{ content: Record<string, unknown>; createdTs: number | undefined } | undefined> {
+  const state = (await api(
+    reader,
+    'GET',
+    `/rooms/${encodeURIComponent(roomId)}/state`,
+  )) as StateEvent[];
+  const event = state.find(
+    (e) => e.type === CALL_MEMBER && e.sender === userId && Object.keys(e.content).length > 0,
+  );
+  if (!event) return undefined;
+  const created = event.content['created_ts'];
+  return {
+    content: event.content,
+    createdTs: typeof created === 'number' ? created : event.origin_server_ts,
+  };
+}
+
+const DELAYED = 'org.matrix.msc4140/delayed_events';
+
+/**
+ * Makes the homeserver send `user`'s delayed call-membership leaves in the room now, as it
+ * does when their restarts stop reaching it. Returns how many it sent.
+ */
+export async function sendDelayedLeavesNow(user: ProvisionedUser, roomId: string): Promise<number> {
+  const { delayed_events: scheduled } = (await api(
+    user,
+    'GET',
+    `/${DELAYED}`,
+    undefined,
+    'unstable',
+  )) as {
+    delayed_events: { delay_id: string; room_id: string; type: string }[];
+  };
+  const ours = scheduled.filter((e) => e.room_id === roomId && e.type === CALL_MEMBER);
+  for (const e of ours)
+    await api(user, 'POST', `/${DELAYED}/${encodeURIComponent(e.delay_id)}/send`, {}, 'unstable');
+  return ours.length;
 }
 
 /** Writes a state event as `user` (power level 0 may write call memberships under any key). */

@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHomeserverProxy, type HomeserverProxy } from '../../stack/homeserver-proxy/proxy.js';
 import { allSeeAll, E2ERun, Participant, vanished, waitFor, watchForVanishing } from './harness.js';
-import { liveMemberships, membershipEventCounts, membershipTimeline } from './room-state.js';
+import {
+  liveMemberships,
+  membershipEventCounts,
+  membershipOf,
+  membershipTimeline,
+  sendDelayedLeavesNow,
+} from './room-state.js';
 
 void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, () => {
   let run: E2ERun;
@@ -181,6 +187,69 @@ void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, (
     // Once restarts pass again, our own client takes its share back, and media goes on.
     await sleep(10_000);
     await allSeeAll(people, 30_000);
+    await Promise.all(people.map((p) => p.closePage()));
+  });
+
+  void it('the homeserver sends our delayed leave while we are in the call: the same membership comes back, our key stays, nobody vanishes and our video goes on', async () => {
+    proxy.setFaults({ latencyMs: 150, jitterMs: 100, dropPercent: 0 });
+    const people = [red, blue, green];
+    const { room, users } = await run.setup(
+      [
+        [red, 'Alice'],
+        [blue, 'Bob'],
+        [green, 'Carol'],
+      ],
+      { homeserverUrl: proxy.url },
+    );
+    const [alice, reader] = users;
+    if (!alice || !reader) throw new Error('no user');
+    for (const p of people) await p.join();
+    await allSeeAll(people, 60_000);
+    const before = await membershipOf(reader, room, alice.userId);
+    assert.ok(before, 'Alice is in the room state');
+    await watchForVanishing(people);
+    // As when none of her restarts reached the homeserver in time (her client and her SFU's
+    // auth service both restart it; this stands in for both failing).
+    assert.equal(await sendDelayedLeavesNow(alice, room), 1, 'one delayed leave sent');
+    const sent = Date.now();
+    let frames = await blue.framesFrom(alice.userId);
+    for (let t = 0; t < 8; t++) {
+      await sleep(2000);
+      const now = await blue.framesFrom(alice.userId);
+      assert.ok(
+        now > frames,
+        `Bob decodes Alice throughout (${now} frames ${Date.now() - sent} ms after)`,
+      );
+      frames = now;
+    }
+    await waitFor(
+      'Alice in the room state again',
+      async () => (await membershipOf(reader, room, alice.userId)) !== undefined,
+      30_000,
+      500,
+    );
+    console.log(
+      `Alice's membership back ${Date.now() - sent} ms after the homeserver sent her leave`,
+    );
+    const after = await membershipOf(reader, room, alice.userId);
+    assert.equal(
+      after?.createdTs,
+      before.createdTs,
+      `the membership sent again counts from the first one's time:\n${await membershipTimeline(reader, room)}`,
+    );
+    assert.ok(
+      (await red.diagnosticsText()).includes('sending the same one again'),
+      'Alice knew her membership was gone',
+    );
+    await allSeeAll(people, 30_000);
+    assert.deepEqual(await vanished(people), [], 'no tile vanished');
+    const log = JSON.parse(await red.diagnosticsText()) as {
+      entries: { message: string; fields?: { keyIndex?: number } }[];
+    };
+    const rotated = log.entries.filter(
+      (e) => e.message === 'key message sent (to-device)' && (e.fields?.keyIndex ?? 0) > 0,
+    );
+    assert.deepEqual(rotated, [], 'Alice never rotated her key: nobody else left');
     await Promise.all(people.map((p) => p.closePage()));
   });
 
