@@ -7,7 +7,11 @@ import { BaseKeyProvider, ExternalE2EEKeyProvider } from 'livekit-client';
  */
 export class MatrixKeyProvider extends BaseKeyProvider {
   constructor() {
-    super({ ratchetWindowSize: 10, keyringSize: 256 });
+    // failureTolerance: livekit-client's default (10) gives up on a key index after 10 failed
+    // frames and then drops that index's frames without trying or reporting them until a key
+    // is set there again: a black tile whose state says "ok". We try every frame, and a
+    // failure stays visible (throttled) as the participant's encryption state.
+    super({ ratchetWindowSize: 10, keyringSize: 256, failureTolerance: -1 });
   }
 
   /** Imports raw key bytes as HKDF material (LiveKit derives the AES-GCM key from it). */

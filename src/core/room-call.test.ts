@@ -123,6 +123,8 @@ describe('RoomCall', () => {
       manageMediaKeys: true,
       callIntent: 'video',
       useKeyDelay: 3000,
+      // A joiner gets our current key; only leaves rotate it.
+      keyRotationGracePeriodMs: Number.POSITIVE_INFINITY,
     });
     rtc.setMemberships([membership('@bob:hs', 'B'), membership('@me:hs', 'ME')]);
     await joined;

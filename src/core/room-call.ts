@@ -61,6 +61,14 @@ export const DELAYED_LEAVE_RESTART_TIMEOUT_MS = 4000;
  * than the rotation grace period (10 s) see the others this much later.
  */
 const USE_KEY_DELAY_MS = 3000;
+/**
+ * A joiner gets our current key instead of a new one for everyone. matrix-js-sdk rotates on
+ * a join when the key is older than 10 s, so joining any call older than that waited for the
+ * rotation plus our key delay (4.1 s to the first frame against Element Call's 2.9 s). The
+ * cost: a joiner could decrypt what we sent since the last leave, had they recorded it at the
+ * SFU. A leave still rotates, which is what keeps leavers out.
+ */
+const KEY_ROTATION_GRACE_MS = Number.POSITIVE_INFINITY;
 
 export const RoomCallEvent = {
   /** Who is in the call changed. */
@@ -220,7 +228,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
           HOMESERVER_OUTAGE_TOLERANCE_MS / (timing.networkErrorRetryMs ?? NETWORK_RETRY_MS),
         ),
         useKeyDelay: timing.useKeyDelayMs ?? USE_KEY_DELAY_MS,
-        keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs,
+        keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs ?? KEY_ROTATION_GRACE_MS,
       },
     );
     this.#undoContinuity();

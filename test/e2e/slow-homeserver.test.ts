@@ -213,7 +213,9 @@ void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, (
     assert.equal(await sendDelayedLeavesNow(alice, room), 1, 'one delayed leave sent');
     const sent = Date.now();
     let frames = await blue.framesFrom(alice.userId);
-    for (let t = 0; t < 8; t++) {
+    let backMs: number | undefined;
+    for (let t = 0; t < 8 || backMs === undefined; t++) {
+      assert.ok(t < 20, 'Alice in the room state again within 40 s');
       await sleep(2000);
       const now = await blue.framesFrom(alice.userId);
       assert.ok(
@@ -221,16 +223,10 @@ void describe('end to end: a slow and lossy homeserver', { timeout: 900_000 }, (
         `Bob decodes Alice throughout (${now} frames ${Date.now() - sent} ms after)`,
       );
       frames = now;
+      if (backMs === undefined && (await membershipOf(reader, room, alice.userId)))
+        backMs = Date.now() - sent;
     }
-    await waitFor(
-      'Alice in the room state again',
-      async () => (await membershipOf(reader, room, alice.userId)) !== undefined,
-      30_000,
-      500,
-    );
-    console.log(
-      `Alice's membership back ${Date.now() - sent} ms after the homeserver sent her leave`,
-    );
+    console.log(`Alice's membership back within ${backMs} ms of the homeserver sending her leave`);
     const after = await membershipOf(reader, room, alice.userId);
     assert.equal(
       after?.createdTs,
