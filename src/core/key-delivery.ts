@@ -1,4 +1,5 @@
 import { ClientEvent, type MatrixClient, type Room } from 'matrix-js-sdk/lib/matrix.js';
+import type { MatrixRTCSession } from 'matrix-js-sdk/lib/matrixrtc/index.js';
 import pRetry from 'p-retry';
 import type { DiagnosticsLog } from './diagnostics.js';
 import { describe } from './discovery.js';
@@ -125,5 +126,24 @@ export function prepareKeyDelivery(client: MatrixClient, room: Room, log: Diagno
     client.getCrypto()?.prepareToEncrypt(room);
   } catch (error) {
     log.debug('keys', 'could not prepare Olm sessions early', { error: describe(error) });
+  }
+}
+
+/**
+ * Sends our first media key to those already in the call now. matrix-js-sdk sends it on
+ * the next membership change, usually the echo of our own membership two homeserver round
+ * trips later; a receiver holds a key that comes before the membership until it arrives.
+ */
+export function sendFirstKeyNow(rtc: MatrixRTCSession, log: DiagnosticsLog): void {
+  const keys = (rtc as unknown as { encryptionManager?: { onMembershipsUpdate?: unknown } })
+    .encryptionManager;
+  if (typeof keys?.onMembershipsUpdate !== 'function') {
+    log.debug('keys', 'matrix-js-sdk changed: our first key goes with our membership');
+    return;
+  }
+  try {
+    (keys.onMembershipsUpdate as () => void).call(keys);
+  } catch (error) {
+    log.debug('keys', 'could not send our first key early', { error: describe(error) });
   }
 }

@@ -15,6 +15,7 @@ import {
   withLegacyMembers,
   type LegacyMemberships,
 } from './legacy-memberships.js';
+import { sendFirstKeyNow } from './key-delivery.js';
 import { keepMembershipAcrossServerLeave } from './membership-continuity.js';
 import { readMemberships, type MemberInfo } from './membership.js';
 import type { EncryptionMode, MembershipTiming } from './types.js';
@@ -233,6 +234,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     );
     this.#undoContinuity();
     this.#undoContinuity = keepMembershipAcrossServerLeave(rtc, { userId, deviceId }, log);
+    if (own.encryption === 'per-participant') sendFirstKeyNow(rtc, log);
     await withTimeout(confirmed, JOIN_CONFIRM_TIMEOUT_MS, signal, () =>
       MatrixCallError.membershipFailed(
         new Error('our membership did not come back from the homeserver in time'),
