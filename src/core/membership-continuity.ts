@@ -3,7 +3,7 @@ import type { DiagnosticsLog } from './diagnostics.js';
 
 /**
  * When the homeserver sends our delayed leave while we are still in the call (restarts that
- * did not reach it in time), matrix-js-sdk 43 joins again from scratch: a new `created_ts`,
+ * did not reach it in time, or our SFU's auth service after a full reconnect), matrix-js-sdk 43 joins again from scratch: a new `created_ts`,
  * and its key manager, having seen us leave, rotates our media key. Peers then decode us
  * only after the new key reaches them, and a client choosing the call's SFU by the oldest
  * membership may move it. js-sdk has no option for this, so this wraps two of its objects
@@ -36,17 +36,22 @@ export function keepMembershipAcrossServerLeave(
 
 function keepOwnMembership(manager: ManagerInternals, log: DiagnosticsLog): () => void {
   let last: CallMembership | undefined;
+  let gone = false;
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the manager as this
   const onUpdate = manager.onRTCSessionMemberUpdate;
   manager.onRTCSessionMemberUpdate = function (this: ManagerInternals, memberships) {
     const result = onUpdate.call(this, memberships);
-    if (this._ownMembership) last = this._ownMembership;
-    else if (last) {
+    if (this._ownMembership) {
+      last = this._ownMembership;
+      gone = false;
+    } else if (last) {
       this._ownMembership = last;
-      log.info(
-        'membership',
-        'our membership is gone from the room (our delayed leave was sent): sending the same one again',
-      );
+      if (!gone)
+        log.info(
+          'membership',
+          'our membership is gone from the room (our delayed leave was sent): sending the same one again',
+        );
+      gone = true;
     }
     return result;
   };
