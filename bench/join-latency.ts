@@ -16,6 +16,8 @@
  * Times come from the pages' clocks (one machine), polled every 50–100 ms. Printed, not asserted:
  *
  *   npx tsx bench/join-latency.ts            # RUNS=5 CALL_AGE_MS=15000 FLAP_MINUTES=10 ROWS=0,150,400
+ *
+ * TIMELINE=1 also prints, per <matrix-call> run, where the peer's join → our frame went.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHomeserverProxy, type HomeserverFaults } from '../stack/homeserver-proxy/proxy.js';
@@ -29,6 +31,7 @@ const runs = Number(env('RUNS', '5'));
 const callAgeMs = Number(env('CALL_AGE_MS', '15000'));
 const flapMinutes = Number(env('FLAP_MINUTES', '10'));
 const rows = env('ROWS', '0,150,400').split(',').map(Number);
+const timeline = env('TIMELINE', '') === '1';
 
 interface Sample {
   joinToFrame: number;
@@ -45,6 +48,39 @@ const median = (values: number[]) => {
 const [run, server] = await Promise.all([E2ERun.start(), serveWidgetHost()]);
 const proxy = await createHomeserverProxy({ target: run.stack.synapseUrl, host: '127.0.0.1' });
 
+/**
+ * Where a peer's join → our first frame went (TIMELINE=1): ms after the click at which the
+ * joiner's membership was sent and its first key went out, and the other page saw the
+ * membership, got the key, subscribed to the video and showed it.
+ */
+async function peerTimeline(
+  joiner: Participant,
+  other: Participant,
+  clicked: number,
+  shown: number,
+): Promise<string> {
+  type Entry = { time: string; message: string; fields?: Record<string, unknown> };
+  const read = async (p: Participant) =>
+    (JSON.parse(await p.diagnosticsText()) as { entries: Entry[] }).entries.filter(
+      (e) => Date.parse(e.time) >= clicked,
+    );
+  const [mine, theirs] = await Promise.all([read(joiner), read(other)]);
+  const at = (list: Entry[], test: (e: Entry) => boolean) => {
+    const e = list.find(test);
+    return e ? `${Date.parse(e.time) - clicked}` : '-';
+  };
+  return [
+    `membership sent ${at(mine, (e) => e.message.startsWith('sending membership'))}`,
+    `membership back ${at(mine, (e) => e.message === 'membership visible in room state')}`,
+    `first key sent ${at(mine, (e) => e.message === 'key message sent (to-device)')}`,
+    `key arrived ${at(theirs, (e) => e.message === 'key message arrived (to-device)')}`,
+    `membership seen ${at(theirs, (e) => e.message === 'memberships changed' && e.fields?.['count'] === 2)}`,
+    `key in use ${at(theirs, (e) => e.message === 'media key received')}`,
+    `video subscribed ${at(theirs, (e) => e.message === 'track subscribed' && e.fields?.['source'] === 'camera')}`,
+    `shown ${shown - clicked}`,
+  ].join(', ');
+}
+
 /** Two <matrix-call> pages: `joiner` joins the call `other` is in. */
 async function mcOnce(joiner: Participant, other: Participant): Promise<Sample> {
   const [uj, uo] = await Promise.all([run.user('Jo'), run.user('Oli')]);
@@ -60,6 +96,8 @@ async function mcOnce(joiner: Participant, other: Participant): Promise<Sample> 
   const clicked = await joiner.lastClick();
   const joinerSees = await joiner.seenAt(uo.userId, 'colour', 90_000);
   const otherSees = await other.seenAt(uj.userId, 'colour', 90_000);
+  if (timeline)
+    console.log(`  peer side: ${await peerTimeline(joiner, other, clicked, otherSees)}`);
   await sleep(1000);
   await other.watch(uj.userId, 'gone');
   await joiner.leave();

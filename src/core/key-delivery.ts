@@ -147,3 +147,18 @@ export function sendFirstKeyNow(rtc: MatrixRTCSession, log: DiagnosticsLog): voi
     log.debug('keys', 'could not send our first key early', { error: describe(error) });
   }
 }
+
+/**
+ * Silences the key manager of a session we left. matrix-js-sdk keeps it until the next
+ * join and goes on calling it on every membership change: it rotates and sends keys for a
+ * call we are no longer in, and a rotation that was waiting out its key delay reports its
+ * key as ours after we joined again. We then encrypted with a key only the old call's
+ * members had, and whoever joined since waited for a key forever (the churn test).
+ */
+export function retireKeyManager(rtc: MatrixRTCSession): void {
+  const keys = (rtc as unknown as { encryptionManager?: Record<string, unknown> })
+    .encryptionManager;
+  if (!keys) return;
+  keys['manageMediaKeys'] = false;
+  keys['onEncryptionKeysChanged'] = () => undefined;
+}

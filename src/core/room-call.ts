@@ -15,7 +15,7 @@ import {
   withLegacyMembers,
   type LegacyMemberships,
 } from './legacy-memberships.js';
-import { sendFirstKeyNow } from './key-delivery.js';
+import { retireKeyManager, sendFirstKeyNow } from './key-delivery.js';
 import { keepMembershipAcrossServerLeave } from './membership-continuity.js';
 import { readMemberships, type MemberInfo } from './membership.js';
 import type { EncryptionMode, MembershipTiming } from './types.js';
@@ -209,6 +209,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     });
     const { timing } = own;
     this.#intent = own.intent;
+    if (!rtc.isJoined()) retireKeyManager(rtc);
     rtc.joinRTCSession(
       { userId, deviceId, memberId: own.memberId },
       [],
@@ -263,6 +264,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
     this.#joined = false;
     this.#undoContinuity();
     const rtc = this.options.rtc;
+    retireKeyManager(rtc);
     if (!rtc.isJoined()) return true;
     return rtc.leaveRoomSession(timeoutMs).catch((error: unknown) => {
       this.options.log.warn(
