@@ -108,6 +108,24 @@ export function remote(s: CallSession, userId: string): CallParticipant | undefi
   return s.snapshot.participants.find((p) => !p.isLocal && p.userId === userId);
 }
 
+/** Runs `during`; whether `viewer` stopped showing `userId` at any point meanwhile (checked every 100 ms). */
+export async function vanishedDuring(
+  viewer: CallSession,
+  userId: string,
+  during: () => Promise<void>,
+): Promise<boolean> {
+  let vanished = false;
+  const watch = setInterval(() => {
+    if (!remote(viewer, userId)) vanished = true;
+  }, 100);
+  try {
+    await during();
+  } finally {
+    clearInterval(watch);
+  }
+  return vanished;
+}
+
 export function decryptErrors(s: CallSession) {
   return s.diagnostics.list('e2ee').filter((e) => e.message === 'cannot decrypt incoming media');
 }

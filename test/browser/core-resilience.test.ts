@@ -21,6 +21,7 @@ import {
   identityOf,
   memberState,
   remote,
+  vanishedDuring,
   sessionPool,
 } from './core-helpers.js';
 
@@ -119,11 +120,7 @@ describe('CallSession under network trouble', function () {
     assert.deepEqual(errors, []);
     // LiveKit reports Alice's old session gone, and our SFU's auth service, which holds her
     // delayed leave, sends it (as lk-jwt-service does). She sends the same membership again.
-    let vanished = false;
-    const watch = setInterval(() => {
-      if (!remote(b, alice.userId)) vanished = true;
-    }, 100);
-    try {
+    const vanished = await vanishedDuring(b, alice.userId, async () => {
       await waitFor(
         'Alice to send her membership again',
         () =>
@@ -138,9 +135,7 @@ describe('CallSession under network trouble', function () {
         20_000,
       );
       await assertDecodes(b, identityOf(alice));
-    } finally {
-      clearInterval(watch);
-    }
+    });
     assert.isFalse(vanished, 'Bob never lost Alice’s tile');
     const after = await memberState(bob, roomId, alice);
     const { created_ts: createdTs, expires: _e, ...rest } = after.content;
@@ -249,11 +244,7 @@ describe('CallSession under network trouble', function () {
         .list('auth')
         .some((e) => e.message === 'the auth service does not take over delayed leave events'),
     );
-    let vanished = false;
-    const watch = setInterval(() => {
-      if (!remote(b, alice.userId)) vanished = true;
-    }, 100);
-    try {
+    const vanished = await vanishedDuring(b, alice.userId, async () => {
       await setHomeserverFaults(proxy, { dropPercent: 100 });
       // Bob gets her leave, but her media still flows: he keeps her tile.
       await waitFor(
@@ -271,9 +262,7 @@ describe('CallSession under network trouble', function () {
         30_000,
       );
       await Promise.all([assertDecodes(b, identityOf(alice)), assertDecodes(a, identityOf(bob))]);
-    } finally {
-      clearInterval(watch);
-    }
+    });
     assert.isFalse(vanished, 'Bob never lost Alice’s tile');
     assert.equal(a.snapshot.phase, 'connected');
   });

@@ -6,7 +6,7 @@ import {
   callOfTwo,
   identityOf,
   memberState,
-  remote,
+  vanishedDuring,
   sessionPool,
 } from './core-helpers.js';
 
@@ -76,11 +76,7 @@ describe('CallSession against forged input', function () {
     await a.join();
     await b.join();
     await assertDecodes(a, identityOf(bob));
-    let vanished = false;
-    const watch = setInterval(() => {
-      if (!remote(a, bob.userId)) vanished = true;
-    }, 100);
-    try {
+    const vanished = await vanishedDuring(a, bob.userId, async () => {
       // Power level 0 may send call memberships, under any state key.
       const stateKey = `_${bob.userId}_${bob.deviceId}_m.call`;
       const response = await fetch(
@@ -110,9 +106,7 @@ describe('CallSession against forged input', function () {
         30_000,
       );
       await assertDecodes(a, identityOf(bob));
-    } finally {
-      clearInterval(watch);
-    }
+    });
     assert.isFalse(vanished, 'Bob never left Alice’s view');
   });
 });
