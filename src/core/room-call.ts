@@ -16,6 +16,7 @@ import {
   type LegacyMemberships,
 } from './legacy-memberships.js';
 import { retireKeyManager, sendFirstKeyNow } from './key-delivery.js';
+import { warmMembershipUrl } from './membership-preflight.js';
 import { keepMembershipAcrossServerLeave } from './membership-continuity.js';
 import { readMemberships, type MemberInfo } from './membership.js';
 import type { EncryptionMode, MembershipTiming } from './types.js';
@@ -233,6 +234,7 @@ export class RoomCall extends TypedEmitter<RoomCallEventMap> {
         keyRotationGracePeriodMs: timing.keyRotationGracePeriodMs ?? KEY_ROTATION_GRACE_MS,
       },
     );
+    warmMembershipUrl(rtc, CALL_MEMBER_EVENT, log);
     this.#undoContinuity();
     this.#undoContinuity = keepMembershipAcrossServerLeave(rtc, { userId, deviceId }, log);
     if (own.encryption === 'per-participant') sendFirstKeyNow(rtc, log);
