@@ -29,6 +29,7 @@ import {
   type SfuGrant,
 } from './sfu-auth.js';
 import { SfuConnection, type SfuConnectionOptions } from './sfu-connection.js';
+import { holdUntilSubscribed, releaseToAdaptiveStream } from './video-hold.js';
 import { livekitAnswers } from './sfu-probe.js';
 import { FIRST_GRANT_BACKOFF_MS, ForeignGrants, MAX_GRANT_BACKOFF_MS } from './foreign-grants.js';
 import type { MediaStats } from './types.js';
@@ -170,6 +171,8 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
   readonly #lingering = new Map<string, number>();
   /** Video whose keyframe pause ended while it was unsubscribed: resumed when taken again. */
   readonly #resumeWhenTaken = new Set<RemoteTrackPublication>();
+  /** Video held paused until subscribed (video-hold.ts). */
+  readonly #held = new WeakSet<RemoteTrackPublication>();
   /** Remote SFUs are followed only once our membership is out. */
   #followRemotes = false;
   readonly #timing: SfuTiming;
@@ -518,7 +521,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
             this.#encryptedEnough(publication, participant.identity) &&
             (publication.source !== Track.Source.Camera ||
               this.#videoWanted(participant.identity, now));
-          if (publication.isDesired !== take) publication.setSubscribed(take);
+          if (publication.isDesired !== take) {
+            publication.setSubscribed(take);
+            if (take && holdUntilSubscribed(publication)) this.#held.add(publication);
+          }
           if (take && this.#resumeWhenTaken.has(publication)) this.#resume(publication);
         }
       }
@@ -569,7 +575,10 @@ export class SfuConnections extends TypedEmitter<SfuConnectionsEventMap> {
       .on(RoomEvent.ParticipantDisconnected, onParticipant)
       .on(RoomEvent.TrackPublished, onParticipant)
       .on(RoomEvent.TrackUnpublished, onChange)
-      .on(RoomEvent.TrackSubscribed, onChange)
+      .on(RoomEvent.TrackSubscribed, (_track, publication) => {
+        if (this.#held.delete(publication)) releaseToAdaptiveStream(publication);
+        onChange();
+      })
       .on(RoomEvent.TrackUnsubscribed, onChange)
       .on(RoomEvent.TrackMuted, onChange)
       .on(RoomEvent.TrackUnmuted, onChange)
