@@ -22,7 +22,8 @@ function recordingClient() {
     deviceId: 'ALICE',
     accessToken: 'not-a-real-token',
     fetchFn: (input: RequestInfo | URL, init?: RequestInit) => {
-      requests.push({ method: init?.method ?? 'GET', url: String(input) });
+      const url = input instanceof Request ? input.url : input.toString();
+      requests.push({ method: init?.method ?? 'GET', url });
       const missing = init?.method === undefined || init.method === 'GET';
       return Promise.resolve(
         new Response(
